@@ -1,0 +1,116 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "spaces",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "spaces", targets: ["SpacesCLI"]),
+        .library(name: "SpacesCore", targets: ["SpacesCore"]),
+        .library(name: "SpacesOpus", targets: ["SpacesOpus"]),
+        .library(name: "SpacesServer", targets: ["SpacesServer"]),
+        .library(name: "SpacesClient", targets: ["SpacesClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: ["JSON", "YAML"]),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    ],
+    targets: [
+        // C libraries, found through pkg-config.
+        .systemLibrary(
+            name: "COpus",
+            pkgConfig: "opus",
+            providers: [.apt(["libopus-dev"])]
+        ),
+        .systemLibrary(
+            name: "COgg",
+            pkgConfig: "ogg",
+            providers: [.apt(["libogg-dev"])]
+        ),
+
+        // Wire format, Space model and state machines. NIOCore only: no sockets, no threads.
+        .target(
+            name: "SpacesCore",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+
+        // libopus and libogg wrappers, WAV and test signals.
+        .target(
+            name: "SpacesOpus",
+            dependencies: ["COpus", "COgg"]
+        ),
+
+        // HTTP/1.1 + WebSocket server and the sharded relay.
+        .target(
+            name: "SpacesServer",
+            dependencies: [
+                "SpacesCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // WebSocket and HTTP client shared by the CLI and the load tester.
+        .target(
+            name: "SpacesClient",
+            dependencies: [
+                "SpacesCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The `spaces` command.
+        .executableTarget(
+            name: "SpacesCLI",
+            dependencies: [
+                "SpacesCore",
+                "SpacesOpus",
+                "SpacesServer",
+                "SpacesClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+
+        .testTarget(
+            name: "SpacesCoreTests",
+            dependencies: ["SpacesCore"]
+        ),
+        .testTarget(
+            name: "SpacesOpusTests",
+            dependencies: ["SpacesOpus"]
+        ),
+        .testTarget(
+            name: "SpacesServerTests",
+            dependencies: [
+                "SpacesCore",
+                "SpacesOpus",
+                "SpacesServer",
+                "SpacesClient",
+                "SpacesCLI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,66 @@
+import Foundation
+
+/// An HTTP error answer: `{"error":{"code":"…","message":"…"}}` with its status.
+///
+/// Every code the API sends is a ``Kind``, named once here and in docs/PROTOCOL.md.
+public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable, CaseIterable {
+        case badRequest = "bad_request"
+        case unauthorized
+        case notFound = "not_found"
+        case methodNotAllowed = "method_not_allowed"
+        case conflict
+        case gone
+        case payloadTooLarge = "payload_too_large"
+        case upgradeRequired = "upgrade_required"
+        case spaceFull = "space_full"
+        case serverFull = "server_full"
+
+        /// The HTTP status that goes with the code.
+        public var status: Int {
+            switch self {
+            case .badRequest: 400
+            case .unauthorized: 401
+            case .notFound: 404
+            case .methodNotAllowed: 405
+            case .conflict: 409
+            case .gone: 410
+            case .payloadTooLarge: 413
+            case .upgradeRequired: 426
+            case .spaceFull, .serverFull: 503
+            }
+        }
+    }
+
+    public var kind: Kind
+    public var message: String
+    /// Seconds after which a retry may succeed (`Retry-After`), for 503 answers.
+    public var retryAfterSeconds: Int?
+
+    public init(_ kind: Kind, _ message: String, retryAfterSeconds: Int? = nil) {
+        self.kind = kind
+        self.message = message
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    public var status: Int { self.kind.status }
+    public var description: String { "\(self.status) \(self.kind.rawValue): \(self.message)" }
+
+    /// The JSON body.
+    public func json() -> String {
+        let body = Body(error: .init(code: self.kind.rawValue, message: self.message), retryAfterSeconds: self.retryAfterSeconds)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(body), as: UTF8.self)
+    }
+
+    /// The wire shape of an error answer.
+    public struct Body: Codable, Sendable, Equatable {
+        public struct Detail: Codable, Sendable, Equatable {
+            public var code: String
+            public var message: String
+        }
+        public var error: Detail
+        public var retryAfterSeconds: Int?
+    }
+}

@@ -1,0 +1,48 @@
+/// Every WebSocket close code Spaces sends, named once. docs/PROTOCOL.md lists the same table.
+///
+/// Codes below 4000 are RFC 6455's; 4000–4999 are private to the Spaces protocol. A 4xxx code
+/// mirrors the HTTP status of the same meaning where one exists (4001 ↔ 401, 4004 ↔ 404).
+public enum CloseCode: UInt16, Sendable, CaseIterable, CustomStringConvertible {
+    /// The Space ended (the host ended it, or its publisher finished). Sent after an `ended` event.
+    case ended = 1000
+    /// The server is shutting down or draining; reconnect (with `?resume=` once that exists).
+    case goingAway = 1001
+    /// The peer broke the WebSocket protocol or the Spaces protocol (a malformed batch, a bad frame).
+    case protocolError = 1002
+    /// The peer sent the wrong kind of message: a listener sent binary, or a host sent text where
+    /// audio was due.
+    case unsupportedData = 1003
+    /// A text message was not valid UTF-8.
+    case invalidPayload = 1007
+    /// The peer broke a policy (too many errors, a second publisher, …).
+    case policyViolation = 1008
+    /// A message was larger than the route allows.
+    case messageTooBig = 1009
+    /// The server failed internally; the client may retry.
+    case internalError = 1011
+    /// The Space or node filled up between the HTTP checks and the upgrade; retry later.
+    case tryAgainLater = 1013
+    /// The credentials were missing or wrong.
+    case unauthorized = 4001
+    /// The Space does not exist (or no longer exists).
+    case noSuchSpace = 4004
+
+    /// The short name used in logs, metrics and docs.
+    public var name: String {
+        switch self {
+        case .ended: "ended"
+        case .goingAway: "going_away"
+        case .protocolError: "protocol_error"
+        case .unsupportedData: "unsupported_data"
+        case .invalidPayload: "invalid_payload"
+        case .policyViolation: "policy_violation"
+        case .messageTooBig: "message_too_big"
+        case .internalError: "internal_error"
+        case .tryAgainLater: "try_again_later"
+        case .unauthorized: "unauthorized"
+        case .noSuchSpace: "no_such_space"
+        }
+    }
+
+    public var description: String { "\(self.rawValue) \(self.name)" }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// `POST /v1/spaces` body.
+public struct CreateSpaceRequest: Codable, Sendable, Equatable {
+    public var title: String
+    /// Listener capacity; the server's default when absent.
+    public var capacity: Int?
+    /// 1 (mono, the default) or 2.
+    public var channels: Int?
+
+    public init(title: String, capacity: Int? = nil, channels: Int? = nil) {
+        self.title = title
+        self.capacity = capacity
+        self.channels = channels
+    }
+
+    /// Checks the request against the server's limits and fills in defaults.
+    public func validated(limits: SpacesConfiguration.Spaces) throws(APIError) -> CreateSpaceRequest {
+        let title = self.title.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !title.isEmpty, title.count <= limits.maxTitleLength else {
+            throw APIError(.badRequest, "title must have 1…\(limits.maxTitleLength) characters")
+        }
+        guard !title.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw APIError(.badRequest, "title must not contain control characters")
+        }
+        let capacity = self.capacity ?? limits.defaultCapacity
+        guard capacity >= 1, capacity <= limits.maxCapacity else {
+            throw APIError(.badRequest, "capacity must be within 1…\(limits.maxCapacity)")
+        }
+        let channels = self.channels ?? 1
+        guard channels == 1 || channels == 2 else {
+            throw APIError(.badRequest, "channels must be 1 or 2")
+        }
+        return CreateSpaceRequest(title: title, capacity: capacity, channels: channels)
+    }
+}
+
+/// `201` answer to `POST /v1/spaces`.
+public struct CreateSpaceResponse: Codable, Sendable, Equatable {
+    public var id: String
+    public var title: String
+    /// Authorises publishing to and ending this Space; shown once.
+    public var hostToken: String
+    public var listenURL: String
+    public var publishURL: String
+
+    public init(id: String, title: String, hostToken: String, listenURL: String, publishURL: String) {
+        self.id = id
+        self.title = title
+        self.hostToken = hostToken
+        self.listenURL = listenURL
+        self.publishURL = publishURL
+    }
+}

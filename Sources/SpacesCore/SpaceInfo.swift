@@ -1,0 +1,25 @@
+/// `GET /v1/spaces/{id}`: the public view of a Space.
+public struct SpaceInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var state: SpaceState
+    public var listeners: Int
+    public var capacity: Int
+    /// ISO 8601, UTC.
+    public var createdAt: String
+
+    public init(id: String, title: String, state: SpaceState, listeners: Int, capacity: Int, createdAt: String) {
+        self.id = id
+        self.title = title
+        self.state = state
+        self.listeners = listeners
+        self.capacity = capacity
+        self.createdAt = createdAt
+    }
+}
+
+/// `GET /v1/spaces`.
+public struct SpaceList: Codable, Sendable, Equatable {
+    public var spaces: [SpaceInfo]
+    public init(spaces: [SpaceInfo]) { self.spaces = spaces }
+}

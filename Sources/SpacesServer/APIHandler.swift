@@ -1,0 +1,79 @@
+import NIOCore
+import NIOHTTP1
+import SpacesCore
+
+/// Serves the HTTP API on a connection that did not upgrade to a WebSocket.
+///
+/// Collects a bounded body, asks ``SpacesAPI`` for the answer and writes it. Touched on its
+/// channel's event loop only.
+final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let api: SpacesAPI
+    private let bodyLimit: Int
+    private var head: HTTPRequestHead?
+    private var body: ByteBuffer?
+    private var tooLarge = false
+
+    init(api: SpacesAPI) {
+        self.api = api
+        self.bodyLimit = api.configuration.limits.httpBodyBytes
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch Self.unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            self.body = nil
+            self.tooLarge = false
+        case .body(var chunk):
+            guard !self.tooLarge else { return }
+            if (self.body?.readableBytes ?? 0) + chunk.readableBytes > self.bodyLimit {
+                self.tooLarge = true
+                self.body = nil
+                return
+            }
+            if self.body == nil {
+                self.body = chunk
+            } else {
+                self.body!.writeBuffer(&chunk)
+            }
+        case .end:
+            guard let head = self.head else { return }
+            self.head = nil
+            let answer: HTTPAnswer
+            if self.tooLarge {
+                answer = HTTPAnswer(APIError(.payloadTooLarge, "bodies are limited to \(self.bodyLimit) bytes"))
+            } else {
+                answer = self.api.answer(head, body: self.body)
+            }
+            self.body = nil
+            self.write(answer, for: head, context: context, close: self.tooLarge)
+        }
+    }
+
+    private func write(_ answer: HTTPAnswer, for request: HTTPRequestHead, context: ChannelHandlerContext, close: Bool) {
+        let body = request.method == .HEAD ? ByteBuffer() : ByteBuffer(string: answer.body)
+        var headers = answer.headers
+        headers.replaceOrAdd(name: "content-length", value: String(answer.body.utf8.count))
+        headers.replaceOrAdd(name: "cache-control", value: "no-store")
+        let keepAlive = request.isKeepAlive && !close
+        if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
+        var response = HTTPResponseHead(version: request.version, status: answer.status, headers: headers)
+        response.headers = headers
+        context.write(Self.wrapOutboundOut(.head(response)), promise: nil)
+        if body.readableBytes > 0 {
+            context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        }
+        if keepAlive {
+            context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            let channel = context.channel
+            context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+}
+
+@available(*, unavailable)
+extension APIHandler: Sendable {}

@@ -1,0 +1,95 @@
+import Foundation
+import SpacesCore
+import Synchronization
+
+/// One Space on this node: its identity, its secrets and its live counters.
+///
+/// Shared by every event loop, so its mutable parts are atomics. The listeners themselves are
+/// not here: each lives in the ``Shard`` of its own event loop.
+public final class LiveSpace: Sendable {
+    public let id: String
+    public let title: String
+    public let channels: Int
+    public let capacity: Int
+    public let createdAt: Date
+    let hostToken: String
+
+    private let ended = Atomic<Bool>(false)
+    private let endedAtMicros = Atomic<UInt64>(0)
+    private let listeners = Atomic<Int>(0)
+    private let sequence = Atomic<UInt32>(0)
+    private let publisher = Atomic<Bool>(false)
+    private let relayed = Atomic<Int>(0)
+    private let invalid = Atomic<Int>(0)
+    /// The listener count last announced in a `state` event; -1 before the first.
+    let lastAnnouncedListeners = Atomic<Int>(-1)
+
+    init(id: String, title: String, channels: Int, capacity: Int, hostToken: String, createdAt: Date = Date()) {
+        self.id = id
+        self.title = title
+        self.channels = channels
+        self.capacity = capacity
+        self.hostToken = hostToken
+        self.createdAt = createdAt
+    }
+
+    public var state: SpaceState { self.ended.load(ordering: .acquiring) ? .ended : .live }
+    public var listenerCount: Int { self.listeners.load(ordering: .relaxed) }
+    public var framesRelayed: Int { self.relayed.load(ordering: .relaxed) }
+    public var invalidPackets: Int { self.invalid.load(ordering: .relaxed) }
+    public var hasPublisher: Bool { self.publisher.load(ordering: .relaxed) }
+    var endedAt: UInt64 { self.endedAtMicros.load(ordering: .relaxed) }
+
+    public var summary: SpaceSummary { SpaceSummary(id: self.id, title: self.title) }
+    public var codec: Codec { Codec(channels: self.channels) }
+
+    public var info: SpaceInfo {
+        SpaceInfo(
+            id: self.id, title: self.title, state: self.state, listeners: self.listenerCount,
+            capacity: self.capacity, createdAt: WallClock.iso8601(self.createdAt)
+        )
+    }
+
+    /// Takes a listener slot if one is free.
+    func reserveListener() -> Bool {
+        var current = self.listeners.load(ordering: .relaxed)
+        while current < self.capacity {
+            let (exchanged, original) = self.listeners.compareExchange(
+                expected: current, desired: current + 1, ordering: .acquiringAndReleasing
+            )
+            if exchanged { return true }
+            current = original
+        }
+        return false
+    }
+
+    func releaseListener() {
+        self.listeners.subtract(1, ordering: .relaxed)
+    }
+
+    /// Marks the Space ended; true for the one call that ended it.
+    func markEnded() -> Bool {
+        let (exchanged, _) = self.ended.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
+        if exchanged { self.endedAtMicros.store(WallClock.nowMicros(), ordering: .relaxed) }
+        return exchanged
+    }
+
+    /// Claims the publisher seat; false if another publisher holds it.
+    func attachPublisher() -> Bool {
+        self.publisher.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    func detachPublisher() {
+        self.publisher.store(false, ordering: .releasing)
+    }
+
+    /// Reserves `count` contiguous sequence numbers and returns the first.
+    func takeSequence(count: Int) -> UInt32 {
+        self.sequence.wrappingAdd(UInt32(count), ordering: .relaxed).oldValue
+    }
+
+    func countRelayed(_ frames: Int) { self.relayed.add(frames, ordering: .relaxed) }
+    func countInvalid(_ packets: Int) { self.invalid.add(packets, ordering: .relaxed) }
+
+    func isHostToken(_ token: String) -> Bool { Token.constantTimeEquals(token, self.hostToken) }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import SpacesCore
+
+/// The HTTP API of protocol v1 and the checks made before a WebSocket upgrade.
+///
+/// No I/O here: it takes a request and returns an answer, so both the HTTP handler and the
+/// upgrader call it, and tests call it directly.
+struct SpacesAPI: Sendable {
+    /// Who may open a WebSocket, decided before the upgrade.
+    enum Upgrade {
+        case listen(LiveSpace)
+        case publish(LiveSpace)
+    }
+
+    let configuration: SpacesConfiguration
+    let registry: SpaceRegistry
+    let relay: Relay
+    let metrics: ServerMetrics
+    let logger: Logger
+
+    /// Decides whether a request may become a WebSocket; the error is what to answer instead.
+    func upgrade(_ head: HTTPRequestHead) -> Result<Upgrade, APIError> {
+        let target = RequestTarget(head.uri)
+        switch Route(path: target.path) {
+        case .listen(let id):
+            guard head.method == .GET else { return .failure(APIError(.methodNotAllowed, "use GET")) }
+            guard let space = self.registry.space(id: id) else { return .failure(Self.noSuchSpace(id)) }
+            guard space.state == .live else { return .failure(APIError(.gone, "the Space has ended")) }
+            guard space.listenerCount < space.capacity else {
+                return .failure(APIError(.spaceFull, "the Space is at capacity (\(space.capacity))", retryAfterSeconds: 10))
+            }
+            guard self.relay.hasRoom() else {
+                return .failure(APIError(.serverFull, "this node is at capacity", retryAfterSeconds: 10))
+            }
+            return .success(.listen(space))
+        case .publish(let id):
+            guard head.method == .GET else { return .failure(APIError(.methodNotAllowed, "use GET")) }
+            guard let space = self.registry.space(id: id) else { return .failure(Self.noSuchSpace(id)) }
+            guard space.state == .live else { return .failure(APIError(.gone, "the Space has ended")) }
+            guard let token = Self.bearer(head.headers) ?? target.query["token"], space.isHostToken(token) else {
+                return .failure(APIError(.unauthorized, "publishing needs this Space's host token"))
+            }
+            guard !space.hasPublisher else { return .failure(APIError(.conflict, "another publisher is live")) }
+            return .success(.publish(space))
+        default:
+            return .failure(APIError(.notFound, "no WebSocket here"))
+        }
+    }
+
+    /// Answers a plain HTTP request.
+    func answer(_ head: HTTPRequestHead, body: ByteBuffer?) -> HTTPAnswer {
+        let target = RequestTarget(head.uri)
+        switch (Route(path: target.path), head.method) {
+        case (.health, .GET), (.health, .HEAD):
+            return HTTPAnswer(status: .ok, body: #"{"status":"ok"}"#)
+        case (.metrics, .GET):
+            self.refreshGauges()
+            return HTTPAnswer(status: .ok, body: self.metrics.registry.emitToString(), contentType: "text/plain; version=0.0.4")
+        case (.spaces, .GET):
+            return self.json(.ok, SpaceList(spaces: self.registry.all().map(\.info)))
+        case (.spaces, .POST):
+            return self.create(head, body: body)
+        case (.space(let id), .GET):
+            guard let space = self.registry.space(id: id) else { return HTTPAnswer(Self.noSuchSpace(id)) }
+            return self.json(.ok, space.info)
+        case (.space(let id), .DELETE):
+            return self.end(id: id, head: head)
+        case (.listen, _), (.publish, _):
+            switch self.upgrade(head) {
+            case .failure(let error):
+                self.metrics.joinsRefused.increment()
+                return HTTPAnswer(error)
+            case .success:
+                return HTTPAnswer(APIError(.upgradeRequired, "this is a WebSocket endpoint"))
+            }
+        case (.notFound, _):
+            return HTTPAnswer(APIError(.notFound, "no such resource"))
+        default:
+            return HTTPAnswer(APIError(.methodNotAllowed, "\(head.method) is not allowed here"))
+        }
+    }
+
+    private func create(_ head: HTTPRequestHead, body: ByteBuffer?) -> HTTPAnswer {
+        guard let key = Self.bearer(head.headers), Token.constantTimeEquals(key, self.configuration.server.hostKey) else {
+            return HTTPAnswer(APIError(.unauthorized, "creating a Space needs the host key"))
+        }
+        let request: CreateSpaceRequest
+        do {
+            request = try JSONDecoder().decode(CreateSpaceRequest.self, from: Data(body?.readableBytesView ?? ByteBuffer().readableBytesView))
+        } catch {
+            return HTTPAnswer(APIError(.badRequest, "expected JSON {\"title\": string, \"capacity\": number}"))
+        }
+        do {
+            let space = try self.registry.create(request)
+            self.metrics.spacesCreated.increment()
+            let base = self.baseURL(head)
+            self.logger.info("space created", metadata: ["space": "\(space.id)", "title": "\(space.title)"])
+            return self.json(.created, CreateSpaceResponse(
+                id: space.id, title: space.title, hostToken: space.hostToken,
+                listenURL: "\(base)/v1/spaces/\(space.id)/listen",
+                publishURL: "\(base)/v1/spaces/\(space.id)/publish"
+            ))
+        } catch {
+            return HTTPAnswer(error)
+        }
+    }
+
+    private func end(id: String, head: HTTPRequestHead) -> HTTPAnswer {
+        guard let space = self.registry.space(id: id) else { return HTTPAnswer(Self.noSuchSpace(id)) }
+        guard let token = Self.bearer(head.headers),
+            space.isHostToken(token) || Token.constantTimeEquals(token, self.configuration.server.hostKey)
+        else {
+            return HTTPAnswer(APIError(.unauthorized, "ending a Space needs its host token or the host key"))
+        }
+        if space.markEnded() {
+            self.metrics.spacesEnded.increment()
+            self.relay.end(space, reason: "ended")
+            self.logger.info("space ended", metadata: ["space": "\(space.id)"])
+        }
+        return self.json(.ok, space.info)
+    }
+
+    private func refreshGauges() {
+        let spaces = self.registry.all()
+        self.metrics.listeners.set(Int64(self.relay.listenerCount))
+        self.metrics.liveSpaces.set(Int64(spaces.filter { $0.state == .live }.count))
+    }
+
+    /// `ws://host` or `wss://host` from the configured public URL or the request's Host.
+    private func baseURL(_ head: HTTPRequestHead) -> String {
+        var base = self.configuration.server.publicURL
+        if base.isEmpty {
+            let host = head.headers.first(name: "host") ?? "\(self.configuration.server.bind):\(self.configuration.server.port)"
+            base = "ws://\(host)"
+        }
+        if base.hasPrefix("http://") { base = "ws://" + base.dropFirst(7) }
+        if base.hasPrefix("https://") { base = "wss://" + base.dropFirst(8) }
+        while base.hasSuffix("/") { base.removeLast() }
+        return base
+    }
+
+    private func json<T: Encodable>(_ status: HTTPResponseStatus, _ value: T) -> HTTPAnswer {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return HTTPAnswer(status: status, body: String(decoding: try! encoder.encode(value), as: UTF8.self))
+    }
+
+    static func bearer(_ headers: HTTPHeaders) -> String? {
+        guard let value = headers.first(name: "authorization") else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return String(parts[1]).trimmingCharacters(in: .whitespaces)
+    }
+
+    static func noSuchSpace(_ id: String) -> APIError {
+        APIError(.notFound, "no Space \"\(id.prefix(64))\"")
+    }
+}
