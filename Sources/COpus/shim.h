@@ -1,9 +1,9 @@
 #include <opus/opus.h>
 
 /*
- * opus_encoder_ctl and opus_decoder_ctl are variadic and their request
- * macros cannot be imported into Swift, so the few requests the Swift
- * wrapper needs are exposed here as plain functions.
+ * opus_encoder_ctl is variadic and its request macros cannot be imported
+ * into Swift, so the few requests the Swift wrapper needs are exposed here
+ * as plain functions.
  */
 
 static inline int spaces_opus_set_bitrate(OpusEncoder *encoder, opus_int32 bitrate) {

@@ -36,15 +36,15 @@ struct FrameAssembler {
             guard self.partial == nil else { return .fail(.protocolError, "new message inside a fragmented one") }
             guard frame.data.readableBytes <= self.limit else { return self.tooBig() }
             if frame.fin {
-                return frame.opcode == .text ? .text(frame.data) : .binary(frame.data)
+                return frame.opcode == .text ? .text(frame.unmaskedData) : .binary(frame.unmaskedData)
             }
-            self.partial = frame.data
+            self.partial = frame.unmaskedData
             self.partialOpcode = frame.opcode
             return .none
         case .continuation:
             guard var buffer = self.partial else { return .fail(.protocolError, "continuation without a message") }
             guard buffer.readableBytes + frame.data.readableBytes <= self.limit else { return self.tooBig() }
-            var data = frame.data
+            var data = frame.unmaskedData
             buffer.writeBuffer(&data)
             guard frame.fin else {
                 self.partial = buffer
@@ -53,11 +53,11 @@ struct FrameAssembler {
             self.partial = nil
             return self.partialOpcode == .text ? .text(buffer) : .binary(buffer)
         case .ping:
-            return .pong(frame.data)
+            return .pong(frame.unmaskedData)
         case .pong:
             return .none
         case .connectionClose:
-            var data = frame.data
+            var data = frame.unmaskedData
             return .close(code: data.readInteger(as: UInt16.self))
         default:
             return .fail(.protocolError, "unknown opcode")

@@ -23,7 +23,7 @@ final class RefusingHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = Self.unwrapInboundIn(data)
         if frame.opcode == .connectionClose {
-            var payload = frame.data
+            var payload = frame.unmaskedData
             self.peer.peerClosed(code: payload.readInteger(as: UInt16.self), context: context)
         }
     }

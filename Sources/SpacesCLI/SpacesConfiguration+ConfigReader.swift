@@ -1,0 +1,51 @@
+import Configuration
+import SpacesCore
+import SystemPackage
+
+extension SpacesConfiguration {
+    /// Reads every key from `reader`, keeping the built-in default for keys it lacks.
+    init(reader: ConfigReader) {
+        self.init()
+        let d = SpacesConfiguration()
+        self.server.bind = reader.string(forKey: "server.bind", default: d.server.bind)
+        self.server.port = reader.int(forKey: "server.port", default: d.server.port)
+        self.server.hostKey = reader.string(forKey: "server.hostKey", isSecret: true, default: d.server.hostKey)
+        self.server.publicURL = reader.string(forKey: "server.publicURL", default: d.server.publicURL)
+        self.server.eventLoops = reader.int(forKey: "server.eventLoops", default: d.server.eventLoops)
+        self.server.backlog = reader.int(forKey: "server.backlog", default: d.server.backlog)
+        self.server.shutdownGraceSeconds = reader.int(forKey: "server.shutdownGraceSeconds", default: d.server.shutdownGraceSeconds)
+        self.relay.stateIntervalMs = reader.int(forKey: "relay.stateIntervalMs", default: d.relay.stateIntervalMs)
+        self.spaces.defaultCapacity = reader.int(forKey: "spaces.defaultCapacity", default: d.spaces.defaultCapacity)
+        self.spaces.maxCapacity = reader.int(forKey: "spaces.maxCapacity", default: d.spaces.maxCapacity)
+        self.spaces.maxTitleLength = reader.int(forKey: "spaces.maxTitleLength", default: d.spaces.maxTitleLength)
+        self.spaces.maxLive = reader.int(forKey: "spaces.maxLive", default: d.spaces.maxLive)
+        self.spaces.retainEndedSeconds = reader.int(forKey: "spaces.retainEndedSeconds", default: d.spaces.retainEndedSeconds)
+        self.limits.listenerMessageBytes = reader.int(forKey: "limits.listenerMessageBytes", default: d.limits.listenerMessageBytes)
+        self.limits.publishMessageBytes = reader.int(forKey: "limits.publishMessageBytes", default: d.limits.publishMessageBytes)
+        self.limits.httpBodyBytes = reader.int(forKey: "limits.httpBodyBytes", default: d.limits.httpBodyBytes)
+        self.limits.nodeListeners = reader.int(forKey: "limits.nodeListeners", default: d.limits.nodeListeners)
+        self.limits.maxFramesPerPublishBatch = reader.int(
+            forKey: "limits.maxFramesPerPublishBatch", default: d.limits.maxFramesPerPublishBatch
+        )
+    }
+
+    /// Loads the configuration: `overrides` (command-line flags) over `SPACES_*` environment
+    /// variables over the YAML file over the built-in defaults.
+    ///
+    /// - Parameter file: a YAML file; when nil, `Config/spaces.yaml` is read if it exists.
+    static func load(file: String?, overrides: [AbsoluteConfigKey: ConfigValue] = [:]) async throws -> SpacesConfiguration {
+        let environment = KeyMappingProvider(upstream: EnvironmentVariablesProvider()) { key in
+            key.prepending(["spaces"])
+        }
+        let yaml = try await FileProvider<YAMLSnapshot>(
+            filePath: FilePath(file ?? "Config/spaces.yaml"),
+            allowMissing: file == nil
+        )
+        let reader = ConfigReader(providers: [
+            InMemoryProvider(name: "flags", values: overrides),
+            environment,
+            yaml,
+        ])
+        return SpacesConfiguration(reader: reader)
+    }
+}

@@ -1,0 +1,28 @@
+import Histogram
+import SpacesCore
+
+/// What one listener saw: frames, gaps and latency, and how it ended.
+public struct ListenReport: Sendable {
+    public var welcome: ServerEvent.Welcome?
+    public var sequence = SequenceTracker()
+    /// Batches received.
+    public var batches = 0
+    /// Audio latency in µs: arrival time minus `captureTimeMicros` (needs synchronised clocks).
+    public var latencyMicros = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+    /// The last listener count announced.
+    public var listeners = 0
+    public var stateEvents = 0
+    public var errors: [ServerEvent.ErrorEvent] = []
+    public var ended: ServerEvent.Ended?
+    public var closeCode: UInt16?
+    public var closeReason = ""
+    public var bytes = 0
+
+    public init() {}
+
+    /// Latency percentile in milliseconds.
+    public func latencyMs(_ percentile: Double) -> Double {
+        guard self.latencyMicros.totalCount > 0 else { return 0 }
+        return Double(self.latencyMicros.valueAtPercentile(percentile)) / 1000
+    }
+}

@@ -1,0 +1,72 @@
+/// A `ws://`, `wss://`, `http://` or `https://` URL split for a socket connection.
+public struct ServerURL: Sendable, Equatable, CustomStringConvertible {
+    public var secure: Bool
+    public var host: String
+    public var port: Int
+    /// Path and query, starting with `/`.
+    public var target: String
+
+    public enum Invalid: Error, CustomStringConvertible {
+        case malformed(String)
+        case tlsUnsupported(String)
+        public var description: String {
+            switch self {
+            case .malformed(let url): "not a ws://, wss://, http:// or https:// URL: \(url)"
+            case .tlsUnsupported(let url): "TLS (wss://, https://) is not supported by this client yet: \(url); put a TLS proxy in front of the node and use ws:// locally"
+            }
+        }
+    }
+
+    public init(_ string: String) throws(Invalid) {
+        let lower = string.lowercased()
+        let rest: Substring
+        if lower.hasPrefix("ws://") || lower.hasPrefix("http://") {
+            self.secure = false
+            rest = string[string.index(string.firstIndex(of: ":")!, offsetBy: 3)...]
+        } else if lower.hasPrefix("wss://") || lower.hasPrefix("https://") {
+            throw .tlsUnsupported(string)
+        } else {
+            throw .malformed(string)
+        }
+        let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+        let authority = rest[..<slash]
+        var target = String(rest[slash...])
+        if target.isEmpty { target = "/" } else if target.first == "?" { target = "/" + target }
+        self.target = target
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { throw .malformed(string) }
+            self.host = String(authority[authority.index(after: authority.startIndex)..<close])
+            let after = authority[authority.index(after: close)...]
+            if after.hasPrefix(":") {
+                guard let port = Int(after.dropFirst()) else { throw .malformed(string) }
+                self.port = port
+            } else {
+                self.port = 80
+            }
+        } else if let colon = authority.lastIndex(of: ":") {
+            self.host = String(authority[..<colon])
+            guard let port = Int(authority[authority.index(after: colon)...]) else { throw .malformed(string) }
+            self.port = port
+        } else {
+            self.host = String(authority)
+            self.port = 80
+        }
+        guard !self.host.isEmpty, (1...65535).contains(self.port) else { throw .malformed(string) }
+    }
+
+    /// `host:port` as the `Host` header carries it.
+    public var hostHeader: String {
+        let host = self.host.contains(":") ? "[\(self.host)]" : self.host
+        return self.port == 80 ? host : "\(host):\(self.port)"
+    }
+
+    /// The same URL with another path and query.
+    public func with(target: String) -> ServerURL {
+        var copy = self
+        copy.target = target
+        return copy
+    }
+
+    public var description: String { "ws://\(self.hostHeader)\(self.target)" }
+    public var httpDescription: String { "http://\(self.hostHeader)\(self.target)" }
+}
