@@ -47,7 +47,7 @@ public struct AudioBatch: Sendable, Equatable {
         buffer.writeInteger(self.firstSequence)
         buffer.writeInteger(self.captureTimeMicros)
         for frame in self.frames {
-            precondition(frame.readableBytes <= OpusPacket.maximumLength, "packet too long")
+            precondition((1...OpusPacket.maximumLength).contains(frame.readableBytes), "packet of 1…1275 bytes")
             buffer.writeInteger(UInt16(frame.readableBytes))
             buffer.writeImmutableBuffer(frame)
         }

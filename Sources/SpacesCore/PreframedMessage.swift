@@ -44,7 +44,14 @@ public struct PreframedMessage: Sendable, Equatable {
     public static func close(_ code: CloseCode, reason: String = "") -> PreframedMessage {
         var payload = ByteBuffer()
         payload.writeInteger(code.rawValue)
-        payload.writeString(String(decoding: reason.utf8.prefix(123), as: UTF8.self))
+        // A control frame carries at most 125 bytes: 2 for the code, 123 for whole characters.
+        var kept = 0
+        for character in reason {
+            let size = character.utf8.count
+            guard kept + size <= 123 else { break }
+            kept += size
+        }
+        payload.writeString(String(decoding: reason.utf8.prefix(kept), as: UTF8.self))
         return PreframedMessage(opcode: .close, payload: payload)
     }
 

@@ -25,7 +25,12 @@ public struct SequenceTracker: Sendable, Equatable {
                 self.lost += Int(delta)
                 self.gaps += 1
             } else if delta < 0 {
+                // A late or repeated batch: counted apart, and the expectation never moves back.
                 self.outOfOrder += 1
+                self.received += count
+                let end = first &+ UInt32(count)
+                if Int32(bitPattern: end &- expected) > 0 { self.expected = end }
+                return
             }
         }
         self.received += count

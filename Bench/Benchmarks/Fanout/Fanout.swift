@@ -1,0 +1,57 @@
+import Benchmark
+import BenchSupport
+
+// One iteration sends one audio batch to every one of N listeners, and N is in the name: every
+// figure the tool prints is for the whole fan-out, so a figure divided by N is the cost per
+// listener (`Fanout.broadcast/10k` at 1.2 ms is 120 ns per listener). The tool's
+// `scalingFactor` cannot say this: it only scales by powers of 1000.
+//
+// The channels are `EmbeddedChannel`s: a write ends in an in-memory queue, not in a socket, so
+// these figures are the user-space cost of the fan-out without the kernel's send path (about
+// three quarters of the server's CPU on loopback). Compare the paths with each other, in one
+// run, as ratios; absolute times drift between machines and runs.
+//
+// Setup (making N channels) happens in the first, unmeasured warmup iteration, and reading
+// the channels' queues after each send happens outside the measured region.
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .cpuTotal, .mallocCountTotal],
+        warmupIterations: 1,
+        maxDuration: .seconds(2)
+    )
+
+    let sizes: [(name: String, listeners: Int, maxIterations: Int)] = [
+        ("1k", 1_000, 2_000),
+        ("10k", 10_000, 300),
+        ("100k", 100_000, 40),
+    ]
+
+    for size in sizes {
+        fanout("Fanout.broadcast/\(size.name)", .relay, listeners: size.listeners, frames: 1, maxIterations: size.maxIterations)
+        fanout("Fanout.baseline-direct-write/\(size.name)", .directWrite, listeners: size.listeners, frames: 1, maxIterations: size.maxIterations)
+        fanout(
+            "Fanout.per-listener-frame-encoding/\(size.name)", .frameEncoding, listeners: size.listeners, frames: 1,
+            maxIterations: size.maxIterations
+        )
+    }
+    // Five 20 ms frames in one batch: the same number of writes carries five times the audio.
+    fanout("Fanout.broadcast-5-frames/10k", .relay, listeners: 10_000, frames: 5, maxIterations: 300)
+}
+
+/// Registers a benchmark that sends one batch of `frames` frames to `listeners` listeners over
+/// `path` per iteration.
+private func fanout(_ name: String, _ path: FanoutPath, listeners: Int, frames: Int, maxIterations: Int) {
+    var configuration = Benchmark.defaultConfiguration
+    configuration.maxIterations = maxIterations
+    // Built inside the closure, on the thread that runs the iterations (see FanoutFixture).
+    var fixture: FanoutFixture?
+    Benchmark(name, configuration: configuration) { benchmark in
+        let current = try fixture ?? FanoutFixture(path: path, listeners: listeners, batch: SampleBatch.make(frames: frames))
+        fixture = current
+        benchmark.startMeasurement()
+        current.send()
+        benchmark.stopMeasurement()
+        try current.drain()
+    }
+}

@@ -1,0 +1,58 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Benchmarks of the Spaces fan-out and wire format, kept apart from the main package so that
+// building or testing Spaces never pulls in the benchmark harness. See README.md.
+let package = Package(
+    name: "spaces-bench",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        // Named, so the reference does not depend on the folder the repository is cloned into.
+        .package(name: "spaces", path: ".."),
+        // The "MallocInterposer" trait is the malloc-statistics backend on Swift 6.3+; naming the
+        // trait alone leaves the optional ARC runtime interposer off.
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // Sample audio batches shared by the benchmark targets.
+        .target(
+            name: "BenchSupport",
+            dependencies: [
+                .product(name: "SpacesCore", package: "spaces"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // Relay fan-out to many in-memory listeners, beside the plain NIO write it is built on.
+        .executableTarget(
+            name: "Fanout",
+            dependencies: [
+                "BenchSupport",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SpacesCore", package: "spaces"),
+                .product(name: "SpacesServer", package: "spaces"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Benchmarks/Fanout",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
+        // Audio batch encode and decode.
+        .executableTarget(
+            name: "Wire",
+            dependencies: [
+                "BenchSupport",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SpacesCore", package: "spaces"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/Wire",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,37 @@
+import Logging
+import NIOCore
+import SpacesCore
+
+/// Entry points for benchmarks and tests that drive the relay on in-memory channels, without
+/// HTTP or sockets. Not part of the supported API.
+extension Relay {
+    /// Makes a live Space that is not in any registry.
+    @_spi(Testing)
+    public static func makeSpace(title: String = "bench", channels: Int = 1, capacity: Int = .max) -> LiveSpace {
+        LiveSpace(id: Token.random(bytes: 6), title: title, channels: channels, capacity: capacity, hostToken: Token.random(bytes: 24))
+    }
+
+    /// Installs the listener handlers on `channel` (already active, on one of this relay's
+    /// loops) exactly as an upgraded WebSocket gets them, and registers it in its shard.
+    @_spi(Testing)
+    public func attachListener(to channel: any Channel, space: LiveSpace, limits: SpacesConfiguration.Limits = .init()) throws {
+        channel.eventLoop.preconditionInEventLoop()
+        guard self.reserveListener() else { throw ChannelError.inappropriateOperationForState }
+        guard space.reserveListener() else {
+            self.listenerLeft()
+            throw ChannelError.inappropriateOperationForState
+        }
+        let writer = SocketWriter()
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(writer, position: .first)
+        try sync.addHandler(ListenerConnection(
+            id: Token.random(bytes: 4), space: space, relay: self, writer: writer, limits: limits, logger: Logger(label: "bench")
+        ))
+    }
+
+    /// Encodes `batch` once and broadcasts it to the listeners of `space`.
+    @_spi(Testing)
+    public func broadcast(_ batch: AudioBatch, to space: LiveSpace) {
+        self.broadcastAudio(PreframedMessage(batch: batch).bytes, to: space)
+    }
+}
