@@ -15,10 +15,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
-        // Sample audio batches shared by the benchmark targets.
+        // Sample audio batches and a thread CPU clock, shared by the benchmark targets.
         .target(
             name: "BenchSupport",
             dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "SpacesCore", package: "spaces"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]

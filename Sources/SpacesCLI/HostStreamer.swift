@@ -36,7 +36,7 @@ struct HostStreamer: Sendable {
         do {
             status = try await self.publish(space: space, makeSource: makeSource, onStatus: onStatus)
         } catch {
-            try? await self.api.endSpace(id: space.id, token: space.hostToken)
+            _ = try? await self.api.endSpace(id: space.id, token: space.hostToken)
             throw error
         }
         try await self.api.endSpace(id: space.id, token: space.hostToken)

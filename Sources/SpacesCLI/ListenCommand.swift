@@ -39,6 +39,11 @@ struct ListenCommand: AsyncParsableCommand {
                 case .ended(let ended):
                     line.finish()
                     print("the Space ended (\(ended.reason))")
+                case .waiting(let waiting):
+                    line.update("waiting: #\(waiting.position) in line, about \(waiting.etaSeconds.map { "\($0) s" } ?? "? s")", tick: 0)
+                case .refused(let refused):
+                    line.finish()
+                    print("no place in line (\(refused.reason)); retry in \(refused.retryAfterSeconds) s with ?ticket=\(refused.ticket)")
                 case .error(let error):
                     line.finish()
                     print("error \(error.code): \(error.message)")

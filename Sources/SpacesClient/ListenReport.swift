@@ -14,6 +14,10 @@ public struct ListenReport: Sendable {
     public var stateEvents = 0
     public var errors: [ServerEvent.ErrorEvent] = []
     public var ended: ServerEvent.Ended?
+    /// `waiting` events received, in order (the last is the latest position).
+    public var waiting: [ServerEvent.Waiting] = []
+    /// The line had no place after all; the ticket keeps the place for a retry.
+    public var refused: ServerEvent.Refused?
     public var closeCode: UInt16?
     public var closeReason = ""
     public var bytes = 0

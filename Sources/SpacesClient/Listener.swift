@@ -47,6 +47,8 @@ public struct Listener: Sendable {
                         report.stateEvents += 1
                     case .ended(let ended): report.ended = ended
                     case .error(let error): report.errors.append(error)
+                    case .waiting(let waiting): report.waiting.append(waiting)
+                    case .refused(let refused): report.refused = refused
                     case .publishing, .pong: break
                     }
                     onEvent(event, report)

@@ -13,13 +13,13 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         case gone
         case payloadTooLarge = "payload_too_large"
         case upgradeRequired = "upgrade_required"
-        case spaceFull = "space_full"
-        case serverFull = "server_full"
+        case badTicket = "bad_ticket"
+        case waitingRoomFull = "waiting_room_full"
 
         /// The HTTP status that goes with the code.
         public var status: Int {
             switch self {
-            case .badRequest: 400
+            case .badRequest, .badTicket: 400
             case .unauthorized: 401
             case .notFound: 404
             case .methodNotAllowed: 405
@@ -27,7 +27,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
             case .gone: 410
             case .payloadTooLarge: 413
             case .upgradeRequired: 426
-            case .spaceFull, .serverFull: 503
+            case .waitingRoomFull: 503
             }
         }
     }
@@ -36,11 +36,14 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// Seconds after which a retry may succeed (`Retry-After`), for 503 answers.
     public var retryAfterSeconds: Int?
+    /// A signed ticket that keeps the client's place in line when it comes back with `?ticket=`.
+    public var ticket: String?
 
-    public init(_ kind: Kind, _ message: String, retryAfterSeconds: Int? = nil) {
+    public init(_ kind: Kind, _ message: String, retryAfterSeconds: Int? = nil, ticket: String? = nil) {
         self.kind = kind
         self.message = message
         self.retryAfterSeconds = retryAfterSeconds
+        self.ticket = ticket
     }
 
     public var status: Int { self.kind.status }
@@ -48,7 +51,10 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The JSON body.
     public func json() -> String {
-        let body = Body(error: .init(code: self.kind.rawValue, message: self.message), retryAfterSeconds: self.retryAfterSeconds)
+        let body = Body(
+            error: .init(code: self.kind.rawValue, message: self.message), retryAfterSeconds: self.retryAfterSeconds,
+            ticket: self.ticket
+        )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try! encoder.encode(body), as: UTF8.self)
@@ -62,5 +68,6 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         }
         public var error: Detail
         public var retryAfterSeconds: Int?
+        public var ticket: String?
     }
 }

@@ -24,6 +24,10 @@ public enum CloseCode: UInt16, Sendable, CaseIterable, CustomStringConvertible {
     case tryAgainLater = 1013
     /// The credentials were missing or wrong.
     case unauthorized = 4001
+    /// The listener stayed over its budget of unsent audio longer than the limit.
+    case tooSlow = 4008
+    /// Another connection resumed this listener (the same resume token).
+    case replaced = 4009
     /// The Space does not exist (or no longer exists).
     case noSuchSpace = 4004
 
@@ -40,6 +44,8 @@ public enum CloseCode: UInt16, Sendable, CaseIterable, CustomStringConvertible {
         case .internalError: "internal_error"
         case .tryAgainLater: "try_again_later"
         case .unauthorized: "unauthorized"
+        case .tooSlow: "too_slow"
+        case .replaced: "replaced"
         case .noSuchSpace: "no_such_space"
         }
     }

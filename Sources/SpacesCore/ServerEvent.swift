@@ -7,6 +7,8 @@ public enum ServerEvent: Sendable, Equatable {
     case ended(Ended)
     case error(ErrorEvent)
     case publishing(Publishing)
+    case waiting(Waiting)
+    case refused(Refused)
     case pong
 
     /// Sent once, first, to an admitted listener.
@@ -14,10 +16,44 @@ public enum ServerEvent: Sendable, Equatable {
         public var space: SpaceSummary
         public var codec: Codec
         public var listenerId: String
-        public init(space: SpaceSummary, codec: Codec, listenerId: String) {
+        /// Reconnect with `?resume=` within the grace period to skip the line.
+        public var resumeToken: String?
+        public init(space: SpaceSummary, codec: Codec, listenerId: String, resumeToken: String? = nil) {
             self.space = space
             self.codec = codec
             self.listenerId = listenerId
+            self.resumeToken = resumeToken
+        }
+    }
+
+    /// In the waiting room: sent on entry, then at most every 2 s while the position changes.
+    public struct Waiting: Codable, Sendable, Equatable {
+        /// 1 is next in line.
+        public var position: Int
+        /// From the Space's observed admission rate; null while none has been observed.
+        public var etaSeconds: Int?
+        public init(position: Int, etaSeconds: Int?) {
+            self.position = position
+            self.etaSeconds = etaSeconds
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.position, forKey: .position)
+            try container.encode(self.etaSeconds, forKey: .etaSeconds)  // null, not absent
+        }
+    }
+
+    /// No place after all (the line filled, or an earlier ticket holder took the place):
+    /// come back after `retryAfterSeconds` with `?ticket=`. The server closes with 1013.
+    public struct Refused: Codable, Sendable, Equatable {
+        public var reason: String
+        public var retryAfterSeconds: Int
+        public var ticket: String
+        public init(reason: String, retryAfterSeconds: Int, ticket: String) {
+            self.reason = reason
+            self.retryAfterSeconds = retryAfterSeconds
+            self.ticket = ticket
         }
     }
 
@@ -68,6 +104,8 @@ public enum ServerEvent: Sendable, Equatable {
         case .ended: "ended"
         case .error: "error"
         case .publishing: "publishing"
+        case .waiting: "waiting"
+        case .refused: "refused"
         case .pong: "pong"
         }
     }
@@ -83,6 +121,8 @@ public enum ServerEvent: Sendable, Equatable {
         case .ended(let v): body = try! encoder.encode(Typed(type: self.type, body: v))
         case .error(let v): body = try! encoder.encode(Typed(type: self.type, body: v))
         case .publishing(let v): body = try! encoder.encode(Typed(type: self.type, body: v))
+        case .waiting(let v): body = try! encoder.encode(Typed(type: self.type, body: v))
+        case .refused(let v): body = try! encoder.encode(Typed(type: self.type, body: v))
         case .pong: body = try! encoder.encode(["type": self.type])
         }
         return String(decoding: body, as: UTF8.self)
@@ -99,6 +139,8 @@ public enum ServerEvent: Sendable, Equatable {
         case "ended": return .ended(try decoder.decode(Ended.self, from: data))
         case "error": return .error(try decoder.decode(ErrorEvent.self, from: data))
         case "publishing": return .publishing(try decoder.decode(Publishing.self, from: data))
+        case "waiting": return .waiting(try decoder.decode(Waiting.self, from: data))
+        case "refused": return .refused(try decoder.decode(Refused.self, from: data))
         case "pong": return .pong
         default: return nil
         }

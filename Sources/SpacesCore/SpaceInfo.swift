@@ -4,15 +4,24 @@ public struct SpaceInfo: Codable, Sendable, Equatable {
     public var title: String
     public var state: SpaceState
     public var listeners: Int
+    /// Connections in the waiting room.
+    public var waiting: Int
+    /// Audio batches not sent to listeners that could not keep up, since the Space started.
+    public var dropped: Int
     public var capacity: Int
     /// ISO 8601, UTC.
     public var createdAt: String
 
-    public init(id: String, title: String, state: SpaceState, listeners: Int, capacity: Int, createdAt: String) {
+    public init(
+        id: String, title: String, state: SpaceState, listeners: Int, waiting: Int = 0, dropped: Int = 0, capacity: Int,
+        createdAt: String
+    ) {
         self.id = id
         self.title = title
         self.state = state
         self.listeners = listeners
+        self.waiting = waiting
+        self.dropped = dropped
         self.capacity = capacity
         self.createdAt = createdAt
     }

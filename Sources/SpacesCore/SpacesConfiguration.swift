@@ -8,6 +8,8 @@ public struct SpacesConfiguration: Sendable, Equatable {
     public var relay = Relay()
     public var spaces = Spaces()
     public var limits = Limits()
+    public var admission = Admission()
+    public var backpressure = Backpressure()
 
     public init() {}
 
@@ -40,7 +42,71 @@ public struct SpacesConfiguration: Sendable, Equatable {
         /// `relay.stateIntervalMs`, default 1000: `state` events are coalesced to at most one per
         /// interval per Space, so a join storm does not become a message storm.
         public var stateIntervalMs = 1000
+        /// `relay.writesPerSecondPerCore`, default 60 000: each shard batches 20 ms frames so that
+        /// its listener writes per second stay under this. One write costs ~8 µs of CPU on a
+        /// small core whatever its size (Bench/), so 60 000 leaves half a core for everything else.
+        public var writesPerSecondPerCore = 60_000
+        /// `relay.maxBatchLatencyMs`, default 1000: the most audio a shard holds back to batch
+        /// (50 frames); the latency it adds is what every listener of that shard hears.
+        public var maxBatchLatencyMs = 1000
+        /// `relay.writesPerSlice`, default 1024: a shard writes to at most this many listeners
+        /// before yielding its event loop, so accepts and handshakes are served during a big
+        /// fan-out (~8 ms of work per slice).
+        public var writesPerSlice = 1024
+        /// `relay.maxQueuedBatches`, default 64: batches a shard queues while it is behind; past
+        /// this the oldest audio is dropped (the shard is overloaded, not a listener).
+        public var maxQueuedBatches = 64
         public init() {}
+    }
+
+    /// Who gets in, and the line for the rest.
+    public struct Admission: Sendable, Equatable {
+        /// `admission.joinsPerSecond`, default 2000: new admissions per second on the node. Each
+        /// admission costs a welcome and a place in the fan-out; a storm is let in at this pace
+        /// while the others wait in line with an honest position.
+        public var joinsPerSecond = 2000
+        /// `admission.joinBurst`, default 2000: admissions allowed at once above the rate.
+        public var joinBurst = 2000
+        /// `admission.waitingRoomSize`, default 20 000 per Space: each waiting connection costs a
+        /// socket and a position update every 2 s; past this, joins get 503 and a ticket.
+        public var waitingRoomSize = 20_000
+        /// `admission.resumeGraceSeconds`, default 30: how long a dropped listener's slot is kept
+        /// for it to come back with `?resume=` (a phone changing networks).
+        public var resumeGraceSeconds = 30
+        /// `admission.ticketSeconds`, default 3600: how long a 503 ticket keeps its place.
+        public var ticketSeconds = 3600
+        /// `admission.retryAfterSeconds`, default 30: the `Retry-After` of a 503.
+        public var retryAfterSeconds = 30
+        /// `admission.positionUpdateSeconds`, default 2: least time between two `waiting`
+        /// updates to one connection.
+        public var positionUpdateSeconds = 2
+        /// `admission.tickMs`, default 200: how often the line moves (admissions from the head,
+        /// expired holds, position updates).
+        public var tickMs = 200
+        /// `admission.secret`: signs tickets and resume tokens. Empty means random at start
+        /// (tokens then die with the process); nodes of one cluster share one.
+        public var secret = ""
+        public init() {}
+    }
+
+    /// What a slow listener may cost: a budget of unsent audio, then eviction.
+    public struct Backpressure: Sendable, Equatable {
+        /// `backpressure.budgetMs`, default 2000: unsent audio a listener may have queued before
+        /// its batches are dropped instead.
+        public var budgetMs = 2000
+        /// `backpressure.assumedBitrate`, default 64 000 bit/s: turns the budget into the write
+        /// buffer's watermarks (high = budget at this rate, low = half).
+        public var assumedBitrate = 64_000
+        /// `backpressure.socketSendBufferBytes`, default 8192 (the kernel doubles it): a large
+        /// kernel buffer would hide seconds of audio from the budget.
+        public var socketSendBufferBytes = 8192
+        /// `backpressure.evictAfterMs`, default 10 000: a listener over budget this long is closed
+        /// with 4008 too_slow.
+        public var evictAfterMs = 10_000
+        public init() {}
+
+        /// The write buffer's high watermark in bytes.
+        public var highWatermark: Int { max(4096, self.budgetMs * self.assumedBitrate / 8 / 1000) }
     }
 
     /// Space creation.
@@ -71,8 +137,8 @@ public struct SpacesConfiguration: Sendable, Equatable {
         public var publishMessageBytes = 65_536
         /// `limits.httpBodyBytes`, default 16 384: API bodies are a title and two numbers.
         public var httpBodyBytes = 16_384
-        /// `limits.nodeListeners`, default 100 000: the listeners one node holds before it answers
-        /// 503 `server_full` (file descriptors and memory, not CPU, bind this first).
+        /// `limits.nodeListeners`, default 100 000: the listener slots of one node; past it joins
+        /// wait in line (file descriptors and memory, not CPU, bind this first).
         public var nodeListeners = 100_000
         /// `limits.maxFramesPerPublishBatch`, default 50 (1 s of 20 ms frames): a host batching
         /// more adds latency every listener hears.

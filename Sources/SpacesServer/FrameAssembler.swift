@@ -31,6 +31,8 @@ struct FrameAssembler {
     }
 
     mutating func receive(_ frame: WebSocketFrame) -> Action {
+        // RFC 6455 §5.1: a server must close on an unmasked client frame.
+        guard frame.maskKey != nil else { return .fail(.protocolError, "client frames must be masked") }
         switch frame.opcode {
         case .text, .binary:
             guard self.partial == nil else { return .fail(.protocolError, "new message inside a fragmented one") }

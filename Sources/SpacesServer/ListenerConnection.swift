@@ -3,49 +3,118 @@ import NIOCore
 import NIOWebSocket
 import SpacesCore
 
-/// One listener's WebSocket: receives its few text messages and is written to by its ``Shard``.
+/// One listener's WebSocket, from the line to the fan-out.
 ///
-/// Owned by its channel's event loop, which is also its shard's: the shard calls
-/// ``sendAudio(_:)`` and ``sendControl(_:)`` on that loop, never from elsewhere.
+/// It starts *pending*; the ``AdmissionGate`` then makes it *waiting* (in the Space's line) or
+/// *admitted* (in its ``Shard``, receiving audio). Owned by its channel's event loop, which is
+/// also its shard's: the gate and the shard call it on that loop only.
 final class ListenerConnection: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
 
-    let id: String
+    enum Phase {
+        case pending
+        case waiting(arrivalMicros: UInt64)
+        case admitted(listenerID: UInt64)
+        case done
+    }
+
+    let number: UInt64
     let space: LiveSpace
     private let relay: Relay
+    private let gate: AdmissionGate?
+    private let plan: AdmissionGate.Plan
     private let peer: WebSocketPeer
     private var assembler: FrameAssembler
     private var context: ChannelHandlerContext?
-    private var channel: Channel?
+    private var channel: (any Channel)?
     private let logger: Logger
+    private(set) var phase: Phase = .pending
+    /// The peer said goodbye with a close frame: its slot is not held for a resume.
+    private var closedCleanly = false
 
     /// Position in the shard's listener array; managed by the shard.
     var slot = -1
-    /// Audio frames not sent because the listener could not keep up.
-    private(set) var droppedBatches = 0
-    private var registered = false
+    /// When the listener first could not take a batch, while it still cannot.
+    var behindSince: NIODeadline?
+    /// The latest `state` event it could not take yet (coalesced: newer replaces older).
+    private var pendingState: ByteBuffer?
 
-    init(id: String, space: LiveSpace, relay: Relay, writer: SocketWriter, limits: SpacesConfiguration.Limits, logger: Logger) {
-        self.id = id
+    init(
+        number: UInt64, space: LiveSpace, relay: Relay, gate: AdmissionGate?, plan: AdmissionGate.Plan, writer: SocketWriter,
+        limits: SpacesConfiguration.Limits, logger: Logger
+    ) {
+        self.number = number
         self.space = space
         self.relay = relay
+        self.gate = gate
+        self.plan = plan
         self.peer = WebSocketPeer(writer: writer)
         self.assembler = FrameAssembler(limit: limits.listenerMessageBytes)
         self.logger = logger
     }
 
+    var isWaiting: Bool {
+        if case .waiting = self.phase { return true }
+        return false
+    }
+
+    var arrivalMicros: UInt64? {
+        if case .waiting(let arrival) = self.phase { return arrival }
+        return nil
+    }
+
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.channel = context.channel
-        let welcome = ServerEvent.welcome(.init(space: self.space.summary, codec: self.space.codec, listenerId: self.id))
-        self.peer.send(PreframedMessage.text(welcome.json()).bytes)
         guard self.space.state == .live else {
             self.sendEndedAndClose(reason: "ended")
             return
         }
-        self.relay.shard(on: context.eventLoop).add(self)
-        self.registered = true
+        if let gate = self.gate {
+            gate.join(self, number: self.number, plan: self.plan, eventLoop: context.eventLoop)
+        } else {
+            self.admit(listenerID: self.number, resumeToken: nil)
+        }
     }
+
+    // MARK: Called by the gate, on this loop.
+
+    func admit(listenerID: UInt64, resumeToken: String?) {
+        guard self.context != nil else { return }
+        switch self.phase {
+        case .pending, .waiting: break
+        case .admitted, .done: return
+        }
+        self.phase = .admitted(listenerID: listenerID)
+        let welcome = ServerEvent.welcome(.init(
+            space: self.space.summary, codec: self.space.codec, listenerId: String(listenerID, radix: 36), resumeToken: resumeToken
+        ))
+        self.peer.send(PreframedMessage.text(welcome.json()).bytes)
+        self.relay.shard(on: self.channel!.eventLoop).add(self)
+        self.space.listenerJoined()
+    }
+
+    func enterWaitingRoom(position: Int, etaSeconds: Int?) {
+        guard case .pending = self.phase else { return }
+        self.phase = .waiting(arrivalMicros: self.plan.arrivalMicros)
+        self.updatePosition(position, etaSeconds: etaSeconds)
+    }
+
+    func updatePosition(_ position: Int, etaSeconds: Int?) {
+        guard self.isWaiting else { return }
+        self.peer.send(PreframedMessage.text(ServerEvent.waiting(.init(position: position, etaSeconds: etaSeconds)).json()).bytes)
+    }
+
+    /// No place: tell it where it stands and close with 1013.
+    func refuse(reason: String, retryAfterSeconds: Int, ticket: String) {
+        guard let context = self.context else { return }
+        self.leave()
+        let event = ServerEvent.refused(.init(reason: reason, retryAfterSeconds: retryAfterSeconds, ticket: ticket))
+        self.peer.send(PreframedMessage.text(event.json()).bytes)
+        self.peer.close(.tryAgainLater, reason: "no place in line", context: context)
+    }
+
+    // MARK: Lifecycle
 
     func channelInactive(context: ChannelHandlerContext) {
         self.peer.channelInactive()
@@ -58,12 +127,31 @@ final class ListenerConnection: ChannelInboundHandler {
         self.context = nil
     }
 
+    /// Leaves the fan-out and the line, once.
     private func leave() {
-        guard self.registered else { return }
-        self.registered = false
-        self.relay.shard(on: self.channel!.eventLoop).remove(self)
-        self.space.releaseListener()
-        self.relay.listenerLeft()
+        let phase = self.phase
+        self.phase = .done
+        switch phase {
+        case .done:
+            return
+        case .admitted(let listenerID):
+            self.relay.shard(on: self.channel!.eventLoop).remove(self)
+            self.space.listenerLeft()
+            self.gate?.leave(number: self.number, listenerID: listenerID, space: self.space, hold: !self.closedCleanly)
+        case .pending, .waiting:
+            self.gate?.leave(number: self.number, listenerID: nil, space: self.space, hold: false)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            self.behindSince = nil
+            if let state = self.pendingState {
+                self.pendingState = nil
+                self.peer.send(state)
+            }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -78,6 +166,7 @@ final class ListenerConnection: ChannelInboundHandler {
         case .pong(let payload):
             self.peer.send(PreframedMessage(opcode: .pong, payload: payload).bytes)
         case .close(let code):
+            self.closedCleanly = code == nil || code == CloseCode.ended.rawValue || code == CloseCode.goingAway.rawValue
             self.peer.peerClosed(code: code, context: context)
         case .fail(let code, let reason):
             self.peer.close(code, reason: reason, context: context)
@@ -107,15 +196,37 @@ final class ListenerConnection: ChannelInboundHandler {
 
     // MARK: Called by the shard, on this loop.
 
-    /// Sends an audio batch unless the listener is behind; a dropped batch is counted, never queued.
+    enum AudioOutcome {
+        case sent
+        case dropped
+        /// Over budget for longer than the limit: the shard closes it.
+        case evict
+    }
+
+    /// Sends an audio batch unless the listener is over its budget; a dropped batch is never
+    /// queued, and the listener resumes at the live edge once it catches up.
     @inline(__always)
-    func sendAudio(_ bytes: ByteBuffer) -> Bool {
-        guard let channel = self.channel, channel.isWritable, !self.peer.closing else {
-            self.droppedBatches &+= 1
-            return false
+    func sendAudio(_ bytes: ByteBuffer, now: NIODeadline, evictAfter: TimeAmount) -> AudioOutcome {
+        guard let channel = self.channel, !self.peer.closing else { return .dropped }
+        if channel.isWritable {
+            self.behindSince = nil
+            self.peer.writer.send(bytes)
+            return .sent
         }
-        self.peer.writer.send(bytes)
-        return true
+        guard let since = self.behindSince else {
+            self.behindSince = now
+            return .dropped
+        }
+        return now - since > evictAfter ? .evict : .dropped
+    }
+
+    /// Sends a `state` event, or keeps it (replacing any older one) until the listener can take it.
+    func sendState(_ bytes: ByteBuffer) {
+        if self.channel?.isWritable == true {
+            self.peer.send(bytes)
+        } else {
+            self.pendingState = bytes
+        }
     }
 
     /// Sends a control event; control events are never dropped.
@@ -130,7 +241,7 @@ final class ListenerConnection: ChannelInboundHandler {
         self.peer.close(.ended, reason: reason, context: context)
     }
 
-    /// Closes with `code` (server shutdown).
+    /// Closes with `code` (drain, eviction, replacement).
     func close(_ code: CloseCode, reason: String) {
         guard let context = self.context else { return }
         self.peer.close(code, reason: reason, context: context)

@@ -21,6 +21,8 @@ public final class LiveSpace: Sendable {
     private let publisher = Atomic<Bool>(false)
     private let relayed = Atomic<Int>(0)
     private let invalid = Atomic<Int>(0)
+    private let dropped = Atomic<Int>(0)
+    private let waitingCount = Atomic<Int>(0)
     /// The listener count last announced in a `state` event; -1 before the first.
     let lastAnnouncedListeners = Atomic<Int>(-1)
 
@@ -37,6 +39,10 @@ public final class LiveSpace: Sendable {
     public var listenerCount: Int { self.listeners.load(ordering: .relaxed) }
     public var framesRelayed: Int { self.relayed.load(ordering: .relaxed) }
     public var invalidPackets: Int { self.invalid.load(ordering: .relaxed) }
+    /// Batch writes skipped because a listener was over its budget.
+    public var droppedBatches: Int { self.dropped.load(ordering: .relaxed) }
+    /// Connections in the waiting room, as of the last change.
+    public var waiting: Int { self.waitingCount.load(ordering: .relaxed) }
     public var hasPublisher: Bool { self.publisher.load(ordering: .relaxed) }
     var endedAt: UInt64 { self.endedAtMicros.load(ordering: .relaxed) }
 
@@ -46,26 +52,16 @@ public final class LiveSpace: Sendable {
     public var info: SpaceInfo {
         SpaceInfo(
             id: self.id, title: self.title, state: self.state, listeners: self.listenerCount,
-            capacity: self.capacity, createdAt: WallClock.iso8601(self.createdAt)
+            waiting: self.waiting, dropped: self.droppedBatches, capacity: self.capacity,
+            createdAt: WallClock.iso8601(self.createdAt)
         )
     }
 
-    /// Takes a listener slot if one is free.
-    func reserveListener() -> Bool {
-        var current = self.listeners.load(ordering: .relaxed)
-        while current < self.capacity {
-            let (exchanged, original) = self.listeners.compareExchange(
-                expected: current, desired: current + 1, ordering: .acquiringAndReleasing
-            )
-            if exchanged { return true }
-            current = original
-        }
-        return false
-    }
-
-    func releaseListener() {
-        self.listeners.subtract(1, ordering: .relaxed)
-    }
+    /// An admitted listener joined the fan-out (capacity is the admission controller's job).
+    func listenerJoined() { self.listeners.add(1, ordering: .relaxed) }
+    func listenerLeft() { self.listeners.subtract(1, ordering: .relaxed) }
+    func setWaiting(_ count: Int) { self.waitingCount.store(count, ordering: .relaxed) }
+    func countDropped(_ batches: Int) { self.dropped.add(batches, ordering: .relaxed) }
 
     /// Marks the Space ended; true for the one call that ended it.
     func markEnded() -> Bool {

@@ -18,6 +18,7 @@ final class PublisherConnection: ChannelInboundHandler {
     private let limits: SpacesConfiguration.Limits
     private let stateInterval: TimeAmount
     private let metrics: ServerMetrics
+    private let publishers: PublisherSet
     private var ticker: RepeatedTask?
     private var attached = false
     private var context: ChannelHandlerContext?
@@ -25,8 +26,9 @@ final class PublisherConnection: ChannelInboundHandler {
 
     init(
         space: LiveSpace, relay: Relay, writer: SocketWriter, configuration: SpacesConfiguration,
-        metrics: ServerMetrics, logger: Logger
+        metrics: ServerMetrics, publishers: PublisherSet, logger: Logger
     ) {
+        self.publishers = publishers
         self.space = space
         self.relay = relay
         self.peer = WebSocketPeer(writer: writer)
@@ -44,6 +46,7 @@ final class PublisherConnection: ChannelInboundHandler {
         }
         self.attached = true
         self.context = context
+        self.publishers.insert(self, eventLoop: context.eventLoop)
         let event = ServerEvent.publishing(.init(space: self.space.summary, codec: self.space.codec))
         self.peer.send(PreframedMessage.text(event.json()).bytes)
         let space = self.space
@@ -78,6 +81,7 @@ final class PublisherConnection: ChannelInboundHandler {
         self.ticker = nil
         guard self.attached else { return }
         self.attached = false
+        self.publishers.remove(self)
         self.space.detachPublisher()
         self.logger.info("publisher detached", metadata: ["space": "\(self.space.id)"])
     }
@@ -101,6 +105,12 @@ final class PublisherConnection: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         self.peer.handle(error: error, context: context)
+    }
+
+    /// Closes with `code` (the node is draining).
+    func close(_ code: CloseCode, reason: String) {
+        guard let context = self.context else { return }
+        self.peer.close(code, reason: reason, context: context)
     }
 
     /// Ends the Space from the publisher's side (the Space was deleted).
@@ -149,7 +159,7 @@ final class PublisherConnection: ChannelInboundHandler {
             frames: valid
         )
         let message = PreframedMessage(batch: out, allocator: context.channel.allocator)
-        self.relay.broadcastAudio(message.bytes, to: self.space)
+        self.relay.broadcast(out, encoded: message.bytes, to: self.space)
         self.space.countRelayed(valid.count)
         self.metrics.framesRelayed.increment(by: Int64(valid.count))
         self.metrics.batchesRelayed.increment()

@@ -12,26 +12,22 @@ extension Relay {
     }
 
     /// Installs the listener handlers on `channel` (already active, on one of this relay's
-    /// loops) exactly as an upgraded WebSocket gets them, and registers it in its shard.
+    /// loops) as an upgraded WebSocket gets them, admitted at once, and adds it to its shard.
     @_spi(Testing)
     public func attachListener(to channel: any Channel, space: LiveSpace, limits: SpacesConfiguration.Limits = .init()) throws {
         channel.eventLoop.preconditionInEventLoop()
-        guard self.reserveListener() else { throw ChannelError.inappropriateOperationForState }
-        guard space.reserveListener() else {
-            self.listenerLeft()
-            throw ChannelError.inappropriateOperationForState
-        }
         let writer = SocketWriter()
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(writer, position: .first)
         try sync.addHandler(ListenerConnection(
-            id: Token.random(bytes: 4), space: space, relay: self, writer: writer, limits: limits, logger: Logger(label: "bench")
+            number: UInt64.random(in: 1...UInt64.max), space: space, relay: self, gate: nil,
+            plan: .init(arrivalMicros: WallClock.nowMicros()), writer: writer, limits: limits, logger: Logger(label: "bench")
         ))
     }
 
     /// Encodes `batch` once and broadcasts it to the listeners of `space`.
     @_spi(Testing)
     public func broadcast(_ batch: AudioBatch, to space: LiveSpace) {
-        self.broadcastAudio(PreframedMessage(batch: batch).bytes, to: space)
+        self.broadcast(batch, encoded: PreframedMessage(batch: batch).bytes, to: space)
     }
 }

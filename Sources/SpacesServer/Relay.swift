@@ -1,78 +1,60 @@
 import NIOCore
 import SpacesCore
-import Synchronization
 
 /// The sharded fan-out: one ``Shard`` per event loop.
 ///
-/// A broadcast costs one hop per shard: the same pre-framed buffer is handed to each shard's
-/// event loop (inline for the caller's own loop), and each shard writes it to its listeners.
+/// A broadcast costs one hop per shard: the batch (and its encoding, ready for shards that send
+/// it as it is) is handed to each shard's event loop, inline for the caller's own loop.
 public final class Relay: Sendable {
     /// A shard and the loop that owns it.
     public struct Handle: Sendable {
         public let eventLoop: any EventLoop
+        public let stats: ShardStats
         let shard: NIOLoopBound<Shard>
     }
 
     public let handles: [Handle]
-    private let listeners = Atomic<Int>(0)
-    private let maxListeners: Int
 
     /// Creates one shard on each of `eventLoops`; call from outside those loops.
-    public init(eventLoops: [any EventLoop], maxListeners: Int) throws {
+    public init(eventLoops: [any EventLoop], configuration: SpacesConfiguration, metrics: ServerMetrics?) throws {
         self.handles = try eventLoops.map { loop in
-            try loop.submit { Handle(eventLoop: loop, shard: NIOLoopBound(Shard(eventLoop: loop), eventLoop: loop)) }.wait()
+            try loop.submit {
+                let shard = Shard(eventLoop: loop, configuration: configuration, metrics: metrics)
+                return Handle(eventLoop: loop, stats: shard.stats, shard: NIOLoopBound(shard, eventLoop: loop))
+            }.wait()
         }
-        self.maxListeners = maxListeners
     }
 
-    /// Creates a relay whose shards live on `eventLoops`, from code already running on the
-    /// first of them (benchmarks, embedded tests).
-    public init(onLoops eventLoops: [any EventLoop], maxListeners: Int) {
-        self.handles = eventLoops.map { Handle(eventLoop: $0, shard: NIOLoopBound(Shard(eventLoop: $0), eventLoop: $0)) }
-        self.maxListeners = maxListeners
+    /// Creates a relay from code already running on all of `eventLoops` (embedded loops in
+    /// benchmarks and tests).
+    public init(onLoops eventLoops: [any EventLoop], configuration: SpacesConfiguration = .init()) {
+        self.handles = eventLoops.map { loop in
+            let shard = Shard(eventLoop: loop, configuration: configuration, metrics: nil)
+            return Handle(eventLoop: loop, stats: shard.stats, shard: NIOLoopBound(shard, eventLoop: loop))
+        }
     }
 
-    /// Listeners on this node, all Spaces together.
-    public var listenerCount: Int { self.listeners.load(ordering: .relaxed) }
+    /// Listeners in the fan-out on this node, all Spaces together.
+    public var listenerCount: Int { self.handles.reduce(0) { $0 + $1.stats.listeners } }
 
     /// The shard owned by `eventLoop`; call on that loop.
-    public func shard(on eventLoop: any EventLoop) -> Shard {
+    func shard(on eventLoop: any EventLoop) -> Shard {
         for handle in self.handles where handle.eventLoop === eventLoop {
             return handle.shard.value
         }
         preconditionFailure("no shard for this event loop")
     }
 
-    /// Takes a node-wide listener slot if the node has one.
-    func reserveListener() -> Bool {
-        var current = self.listeners.load(ordering: .relaxed)
-        while current < self.maxListeners {
-            let (exchanged, original) = self.listeners.compareExchange(
-                expected: current, desired: current + 1, ordering: .acquiringAndReleasing
-            )
-            if exchanged { return true }
-            current = original
-        }
-        return false
-    }
-
-    func listenerLeft() {
-        self.listeners.subtract(1, ordering: .relaxed)
-    }
-
-    /// True while the node has room for one more listener (a cheap check before an upgrade).
-    func hasRoom() -> Bool { self.listeners.load(ordering: .relaxed) < self.maxListeners }
-
-    /// Hands the batch to every shard; each writes it to the listeners of `space` it owns.
-    public func broadcastAudio(_ bytes: ByteBuffer, to space: LiveSpace) {
+    /// Hands a relayed batch to every shard; `encoded` is its pre-framed message.
+    func broadcast(_ batch: AudioBatch, encoded: ByteBuffer, to space: LiveSpace) {
         let key = ObjectIdentifier(space)
-        self.forEachShard { $0.deliverAudio(bytes, to: key) }
+        self.forEachShard { $0.receive(batch, encoded: encoded, space: key) }
     }
 
-    /// Hands a control event to every shard for the listeners of `space`.
-    public func broadcastControl(_ bytes: ByteBuffer, to space: LiveSpace) {
+    /// Hands a `state` event to every shard (coalesced per slow listener).
+    func broadcastState(_ bytes: ByteBuffer, to space: LiveSpace) {
         let key = ObjectIdentifier(space)
-        self.forEachShard { $0.deliverControl(bytes, to: key) }
+        self.forEachShard { $0.deliverState(bytes, to: key) }
     }
 
     /// Sends `ended` to the listeners of `space` and closes them with 1000.

@@ -2,35 +2,73 @@ import Prometheus
 
 /// The node's Prometheus metrics, served at `GET /metrics`.
 ///
-/// Counters are bumped once per batch or per event, never per listener per batch.
+/// Counters are bumped once per batch, per shard or per event, never per listener per batch.
 public final class ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let spacesCreated: Counter
     let spacesEnded: Counter
-    let listenersJoined: Counter
-    let joinsRefused: Counter
+    let handshakes: Counter
+    let admittedFresh: Counter
+    let admittedResumed: Counter
+    let refusedWaitingRoomFull: Counter
+    let refusedOther: Counter
+    let evictions: Counter
     let framesRelayed: Counter
     let batchesRelayed: Counter
     let invalidPackets: Counter
     let invalidBatches: Counter
     let listeners: Gauge
+    let waiting: Gauge
     let liveSpaces: Gauge
     let droppedBatches: Gauge
+    let shedBatches: Gauge
     let audioWrites: Gauge
+    let framesPerWrite: Gauge
+    let fanoutTime: DurationHistogram
+
+    public enum Refusal {
+        case waitingRoomFull
+        case other
+    }
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         self.spacesCreated = registry.makeCounter(name: "spaces_created_total", help: "Spaces created")
         self.spacesEnded = registry.makeCounter(name: "spaces_ended_total", help: "Spaces ended")
-        self.listenersJoined = registry.makeCounter(name: "spaces_listeners_joined_total", help: "Listeners admitted")
-        self.joinsRefused = registry.makeCounter(name: "spaces_joins_refused_total", help: "Joins answered with an HTTP error")
+        self.handshakes = registry.makeCounter(name: "spaces_websocket_handshakes_total", help: "WebSocket upgrades completed")
+        self.admittedFresh = registry.makeCounter(name: "spaces_admitted_total", labels: [("kind", "fresh")], help: "Listeners admitted")
+        self.admittedResumed = registry.makeCounter(name: "spaces_admitted_total", labels: [("kind", "resumed")], help: "Listeners admitted")
+        self.refusedWaitingRoomFull = registry.makeCounter(
+            name: "spaces_joins_refused_total", labels: [("reason", "waiting_room_full")], help: "Joins refused"
+        )
+        self.refusedOther = registry.makeCounter(name: "spaces_joins_refused_total", labels: [("reason", "other")], help: "Joins refused")
+        self.evictions = registry.makeCounter(name: "spaces_listeners_evicted_total", help: "Listeners closed with 4008 too_slow")
         self.framesRelayed = registry.makeCounter(name: "spaces_audio_frames_relayed_total", help: "Opus frames accepted from publishers and relayed")
-        self.batchesRelayed = registry.makeCounter(name: "spaces_audio_batches_relayed_total", help: "Batches broadcast")
+        self.batchesRelayed = registry.makeCounter(name: "spaces_audio_batches_relayed_total", help: "Batches received from publishers and relayed")
         self.invalidPackets = registry.makeCounter(name: "spaces_audio_invalid_packets_total", help: "Host packets dropped as invalid Opus")
         self.invalidBatches = registry.makeCounter(name: "spaces_audio_invalid_batches_total", help: "Host batches refused as malformed")
-        self.listeners = registry.makeGauge(name: "spaces_listeners", help: "Listeners connected to this node")
+        self.listeners = registry.makeGauge(name: "spaces_listeners", help: "Listeners in the fan-out on this node")
+        self.waiting = registry.makeGauge(name: "spaces_waiting", help: "Connections in waiting rooms on this node")
         self.liveSpaces = registry.makeGauge(name: "spaces_live", help: "Live Spaces on this node")
-        self.droppedBatches = registry.makeGauge(name: "spaces_audio_batches_dropped", help: "Batch writes skipped for slow listeners, since start")
+        self.droppedBatches = registry.makeGauge(name: "spaces_audio_batches_dropped", help: "Batch writes skipped for listeners over budget, since start")
+        self.shedBatches = registry.makeGauge(name: "spaces_audio_batches_shed", help: "Batches dropped whole by overloaded shards, since start")
         self.audioWrites = registry.makeGauge(name: "spaces_audio_writes", help: "Batch writes to listeners, since start")
+        self.framesPerWrite = registry.makeGauge(name: "spaces_frames_per_write", help: "Largest current frames per write across shards (adaptive batching)")
+        self.fanoutTime = registry.makeDurationHistogram(
+            name: "spaces_fanout_seconds",
+            buckets: [.microseconds(100), .milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1)],
+            help: "Time from a batch's first write on a shard to its last"
+        )
+    }
+
+    func refused(_ reason: Refusal) {
+        switch reason {
+        case .waitingRoomFull: self.refusedWaitingRoomFull.increment()
+        case .other: self.refusedOther.increment()
+        }
+    }
+
+    func admitted(resumed: Bool) {
+        (resumed ? self.admittedResumed : self.admittedFresh).increment()
     }
 }

@@ -1,49 +1,86 @@
 import NIOCore
 import SpacesCore
 
-/// The listeners of one event loop, grouped by Space.
+/// The listeners of one event loop, grouped by Space, and their fan-out.
 ///
-/// Owned by its event loop: every method runs on it. A broadcast reaches a shard in one hop
-/// and is written to each of its listeners of that Space with the same buffer, with no
-/// promise and no await; a listener that cannot take it misses it.
+/// Owned by its event loop: every method runs on it. A batch reaches a shard in one hop; the
+/// shard may hold frames back to send several per write (adaptive batching), encodes what it
+/// sends once, and writes the same buffer to each listener of that Space with no promise and no
+/// await. A listener over its budget misses the batch. A big fan-out is cut into slices of
+/// `writesPerSlice` writes, yielding the loop between slices so accepts and handshakes go on.
 public final class Shard {
     public let eventLoop: any EventLoop
+    let relayConfiguration: SpacesConfiguration.Relay
+    let evictAfter: TimeAmount
+    let metrics: ServerMetrics?
     private var spaces: [ObjectIdentifier: Group] = [:]
-    /// Batches not written because a listener was behind, since start.
-    public private(set) var droppedBatches = 0
-    /// Audio writes made, since start.
-    public private(set) var audioWrites = 0
+    private var queue = CircularBuffer<Delivery>()
+    private var cursor = 0
+    private var delivering = false
+    private var deliveryStarted = NIODeadline.uptimeNanoseconds(0)
+    /// Listeners removed during a fan-out; taken out once it ends so indices stay valid.
+    private var removals: [ListenerConnection] = []
+
+    /// Listeners on this shard, all Spaces together.
+    private var listenerCount = 0
+    /// Frames per write, from the listener count (adaptive batching).
+    private var framesPerWrite = 1
+    /// Counters readable from other threads.
+    public let stats = ShardStats()
 
     final class Group {
+        let space: LiveSpace
         var listeners: ContiguousArray<ListenerConnection> = []
+        var pending: [ByteBuffer] = []
+        var pendingFirst: UInt32 = 0
+        var pendingCapture: UInt64 = 0
+        var flush: Scheduled<Void>?
+        init(space: LiveSpace) { self.space = space }
     }
 
-    init(eventLoop: any EventLoop) {
+    enum Payload {
+        case audio(ByteBuffer)
+        case state(ByteBuffer)
+        case control(ByteBuffer)
+        case end(reason: String)
+        case close(CloseCode, reason: String)
+    }
+
+    struct Delivery {
+        let group: Group
+        let payload: Payload
+    }
+
+    init(eventLoop: any EventLoop, configuration: SpacesConfiguration, metrics: ServerMetrics?) {
         self.eventLoop = eventLoop
+        self.relayConfiguration = configuration.relay
+        self.evictAfter = .milliseconds(Int64(configuration.backpressure.evictAfterMs))
+        self.metrics = metrics
     }
 
-    /// Number of listeners on this shard, all Spaces together.
-    public var listenerCount: Int {
-        self.eventLoop.assertInEventLoop()
-        return self.spaces.values.reduce(0) { $0 + $1.listeners.count }
-    }
+    // MARK: Membership
 
     func add(_ listener: ListenerConnection) {
         self.eventLoop.assertInEventLoop()
         let key = ObjectIdentifier(listener.space)
-        let group: Group
-        if let existing = self.spaces[key] {
-            group = existing
-        } else {
-            group = Group()
+        let group = self.spaces[key] ?? {
+            let group = Group(space: listener.space)
             self.spaces[key] = group
-        }
+            return group
+        }()
         listener.slot = group.listeners.count
         group.listeners.append(listener)
+        self.listenerCount += 1
+        self.stats.listenersValue.store(self.listenerCount, ordering: .relaxed)
+        self.resize()
     }
 
     func remove(_ listener: ListenerConnection) {
         self.eventLoop.assertInEventLoop()
+        if self.delivering {
+            self.removals.append(listener)
+            return
+        }
         let key = ObjectIdentifier(listener.space)
         guard let group = self.spaces[key], listener.slot >= 0, listener.slot < group.listeners.count,
             group.listeners[listener.slot] === listener
@@ -55,47 +92,156 @@ public final class Shard {
             last.slot = slot
         }
         listener.slot = -1
-        if group.listeners.isEmpty { self.spaces[key] = nil }
+        self.listenerCount -= 1
+        self.stats.listenersValue.store(self.listenerCount, ordering: .relaxed)
+        if group.listeners.isEmpty {
+            group.flush?.cancel()
+            self.spaces[key] = nil
+        }
+        self.resize()
     }
 
-    /// Writes a pre-framed audio batch to every listener of `space` that can take it.
-    func deliverAudio(_ bytes: ByteBuffer, to space: ObjectIdentifier) {
+    /// Frames per write so that writes per second stay within the per-core budget:
+    /// listeners × 50 frames/s ÷ frames per write ≤ `writesPerSecondPerCore`.
+    private func resize() {
+        let maximum = max(1, self.relayConfiguration.maxBatchLatencyMs / 20)
+        let needed = (self.listenerCount * 50 + self.relayConfiguration.writesPerSecondPerCore - 1)
+            / max(1, self.relayConfiguration.writesPerSecondPerCore)
+        self.framesPerWrite = min(maximum, max(1, needed))
+        self.stats.framesPerWriteValue.store(self.framesPerWrite, ordering: .relaxed)
+    }
+
+    // MARK: Audio in
+
+    /// A relayed batch: send it as it is, or hold its frames until `framesPerWrite` are here.
+    func receive(_ batch: AudioBatch, encoded: ByteBuffer, space: ObjectIdentifier) {
         self.eventLoop.assertInEventLoop()
         guard let group = self.spaces[space] else { return }
-        var sent = 0
-        for listener in group.listeners where listener.sendAudio(bytes) {
-            sent &+= 1
+        if group.pending.isEmpty && batch.frames.count >= self.framesPerWrite {
+            self.enqueue(Delivery(group: group, payload: .audio(encoded)))
+            return
         }
-        self.audioWrites &+= sent
-        self.droppedBatches &+= group.listeners.count - sent
+        if group.pending.isEmpty {
+            group.pendingFirst = batch.firstSequence
+            group.pendingCapture = batch.captureTimeMicros
+        }
+        group.pending.append(contentsOf: batch.frames)
+        if group.pending.count >= self.framesPerWrite || group.pending.count >= AudioBatch.maximumFrameCount - 50 {
+            self.flush(group)
+        } else if group.flush == nil {
+            // If the host pauses, what is held goes out after the time it stands for.
+            let wait = TimeAmount.milliseconds(Int64(20 * self.framesPerWrite))
+            let loop = self.eventLoop
+            let bound = NIOLoopBound((self, group), eventLoop: loop)
+            group.flush = loop.scheduleTask(in: wait) {
+                let (shard, group) = bound.value
+                group.flush = nil
+                shard.flush(group)
+            }
+        }
     }
 
-    /// Writes a pre-framed control event to every listener of `space`.
+    private func flush(_ group: Group) {
+        group.flush?.cancel()
+        group.flush = nil
+        guard !group.pending.isEmpty else { return }
+        let batch = AudioBatch(firstSequence: group.pendingFirst, captureTimeMicros: group.pendingCapture, frames: group.pending)
+        group.pending.removeAll(keepingCapacity: true)
+        self.enqueue(Delivery(group: group, payload: .audio(PreframedMessage(batch: batch).bytes)))
+    }
+
+    // MARK: Control in
+
+    func deliverState(_ bytes: ByteBuffer, to space: ObjectIdentifier) {
+        guard let group = self.spaces[space] else { return }
+        self.enqueue(Delivery(group: group, payload: .state(bytes)))
+    }
+
     func deliverControl(_ bytes: ByteBuffer, to space: ObjectIdentifier) {
-        self.eventLoop.assertInEventLoop()
         guard let group = self.spaces[space] else { return }
-        for listener in group.listeners {
-            listener.sendControl(bytes)
-        }
+        self.enqueue(Delivery(group: group, payload: .control(bytes)))
     }
 
-    /// Sends `ended` to every listener of `space` and starts closing them.
+    /// Sends what is held, then `ended`, then closes every listener of `space` with 1000.
     func end(_ space: ObjectIdentifier, reason: String) {
-        self.eventLoop.assertInEventLoop()
         guard let group = self.spaces[space] else { return }
-        for listener in Array(group.listeners) {
-            listener.sendEndedAndClose(reason: reason)
-        }
+        self.flush(group)
+        self.enqueue(Delivery(group: group, payload: .end(reason: reason)))
     }
 
     /// Closes every listener with `code` (server drain).
     func closeAll(_ code: CloseCode, reason: String) {
-        self.eventLoop.assertInEventLoop()
-        for group in Array(self.spaces.values) {
-            for listener in Array(group.listeners) {
-                listener.close(code, reason: reason)
+        for group in self.spaces.values {
+            self.enqueue(Delivery(group: group, payload: .close(code, reason: reason)))
+        }
+    }
+
+    // MARK: Fan-out
+
+    private func enqueue(_ delivery: Delivery) {
+        self.queue.append(delivery)
+        if self.queue.count > self.relayConfiguration.maxQueuedBatches,
+            let index = self.queue.firstIndex(where: { if case .audio = $0.payload { true } else { false } }),
+            index != self.queue.startIndex || !self.delivering
+        {
+            // Behind by more than the queue allows: shed the oldest audio not yet started.
+            self.queue.remove(at: index)
+            self.stats.shedValue.add(1, ordering: .relaxed)
+        }
+        if !self.delivering { self.run() }
+    }
+
+    /// Writes queued deliveries, at most `writesPerSlice` writes per turn of the event loop.
+    private func run() {
+        self.delivering = true
+        var budget = self.relayConfiguration.writesPerSlice
+        let now = NIODeadline.now()
+        while let delivery = self.queue.first {
+            if self.cursor == 0 { self.deliveryStarted = now }
+            let listeners = delivery.group.listeners
+            var dropped = 0
+            var sent = 0
+            while self.cursor < listeners.count && budget > 0 {
+                let listener = listeners[self.cursor]
+                self.cursor += 1
+                budget -= 1
+                switch delivery.payload {
+                case .audio(let bytes):
+                    switch listener.sendAudio(bytes, now: now, evictAfter: self.evictAfter) {
+                    case .sent: sent += 1
+                    case .dropped: dropped += 1
+                    case .evict:
+                        dropped += 1
+                        self.metrics?.evictions.increment()
+                        listener.close(.tooSlow, reason: "over the audio budget too long")
+                    }
+                case .state(let bytes): listener.sendState(bytes)
+                case .control(let bytes): listener.sendControl(bytes)
+                case .end(let reason): listener.sendEndedAndClose(reason: reason)
+                case .close(let code, let reason): listener.close(code, reason: reason)
+                }
+            }
+            self.stats.writesValue.add(sent, ordering: .relaxed)
+            if dropped > 0 {
+                self.stats.droppedValue.add(dropped, ordering: .relaxed)
+                delivery.group.space.countDropped(dropped)
+            }
+            guard self.cursor >= listeners.count else {
+                // Out of budget: let the loop serve its I/O, then go on.
+                let bound = NIOLoopBound(self, eventLoop: self.eventLoop)
+                self.eventLoop.execute { bound.value.run() }
+                return
+            }
+            self.cursor = 0
+            self.queue.removeFirst()
+            if case .audio = delivery.payload {
+                self.metrics?.fanoutTime.recordNanoseconds((NIODeadline.now() - self.deliveryStarted).nanoseconds)
             }
         }
+        self.delivering = false
+        let removals = self.removals
+        self.removals.removeAll()
+        for listener in removals { self.remove(listener) }
     }
 }
 

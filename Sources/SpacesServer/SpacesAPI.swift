@@ -11,13 +11,14 @@ import SpacesCore
 struct SpacesAPI: Sendable {
     /// Who may open a WebSocket, decided before the upgrade.
     enum Upgrade {
-        case listen(LiveSpace)
+        case listen(LiveSpace, AdmissionGate.Plan)
         case publish(LiveSpace)
     }
 
     let configuration: SpacesConfiguration
     let registry: SpaceRegistry
     let relay: Relay
+    let gate: AdmissionGate
     let metrics: ServerMetrics
     let logger: Logger
 
@@ -29,13 +30,7 @@ struct SpacesAPI: Sendable {
             guard head.method == .GET else { return .failure(APIError(.methodNotAllowed, "use GET")) }
             guard let space = self.registry.space(id: id) else { return .failure(Self.noSuchSpace(id)) }
             guard space.state == .live else { return .failure(APIError(.gone, "the Space has ended")) }
-            guard space.listenerCount < space.capacity else {
-                return .failure(APIError(.spaceFull, "the Space is at capacity (\(space.capacity))", retryAfterSeconds: 10))
-            }
-            guard self.relay.hasRoom() else {
-                return .failure(APIError(.serverFull, "this node is at capacity", retryAfterSeconds: 10))
-            }
-            return .success(.listen(space))
+            return self.gate.plan(space: space, query: target.query).map { .listen(space, $0) }
         case .publish(let id):
             guard head.method == .GET else { return .failure(APIError(.methodNotAllowed, "use GET")) }
             guard let space = self.registry.space(id: id) else { return .failure(Self.noSuchSpace(id)) }
@@ -71,7 +66,7 @@ struct SpacesAPI: Sendable {
         case (.listen, _), (.publish, _):
             switch self.upgrade(head) {
             case .failure(let error):
-                self.metrics.joinsRefused.increment()
+                self.metrics.refused(error.kind == .waitingRoomFull ? .waitingRoomFull : .other)
                 return HTTPAnswer(error)
             case .success:
                 return HTTPAnswer(APIError(.upgradeRequired, "this is a WebSocket endpoint"))
@@ -95,6 +90,7 @@ struct SpacesAPI: Sendable {
         }
         do {
             let space = try self.registry.create(request)
+            self.gate.open(space)
             self.metrics.spacesCreated.increment()
             let base = self.baseURL(head)
             self.logger.info("space created", metadata: ["space": "\(space.id)", "title": "\(space.title)"])
@@ -118,6 +114,7 @@ struct SpacesAPI: Sendable {
         if space.markEnded() {
             self.metrics.spacesEnded.increment()
             self.relay.end(space, reason: "ended")
+            self.gate.close(space)
             self.logger.info("space ended", metadata: ["space": "\(space.id)"])
         }
         return self.json(.ok, space.info)
@@ -127,6 +124,11 @@ struct SpacesAPI: Sendable {
         let spaces = self.registry.all()
         self.metrics.listeners.set(Int64(self.relay.listenerCount))
         self.metrics.liveSpaces.set(Int64(spaces.filter { $0.state == .live }.count))
+        let stats = self.relay.handles.map(\.stats)
+        self.metrics.droppedBatches.set(Int64(stats.reduce(0) { $0 + $1.droppedBatches }))
+        self.metrics.shedBatches.set(Int64(stats.reduce(0) { $0 + $1.shedBatches }))
+        self.metrics.audioWrites.set(Int64(stats.reduce(0) { $0 + $1.audioWrites }))
+        self.metrics.framesPerWrite.set(Int64(stats.map(\.framesPerWrite).max() ?? 1))
     }
 
     /// `ws://host` or `wss://host` from the configured public URL or the request's Host.

@@ -16,11 +16,13 @@ public final class SpacesServer: Service, Sendable {
     public let registry: SpaceRegistry
     public let relay: Relay
     public let metrics: ServerMetrics
+    let gate: AdmissionGate
+    let publishers = PublisherSet()
     let group: MultiThreadedEventLoopGroup
     private let ownsGroup: Bool
     private let logger: Logger
     private let channel = Mutex<(any Channel)?>(nil)
-    private let ticker = Mutex<RepeatedTask?>(nil)
+    private let tickers = Mutex<[RepeatedTask]>([])
 
     public init(configuration: SpacesConfiguration, logger: Logger = Logger(label: "spaces"), group: MultiThreadedEventLoopGroup? = nil) throws {
         self.configuration = configuration
@@ -35,7 +37,8 @@ public final class SpacesServer: Service, Sendable {
         }
         self.registry = SpaceRegistry(limits: configuration.spaces)
         self.metrics = ServerMetrics()
-        self.relay = try Relay(eventLoops: Array(self.group.makeIterator()), maxListeners: configuration.limits.nodeListeners)
+        self.gate = AdmissionGate(configuration: configuration, metrics: self.metrics)
+        self.relay = try Relay(eventLoops: Array(self.group.makeIterator()), configuration: configuration, metrics: self.metrics)
     }
 
     /// The address the server is bound to, once started.
@@ -46,19 +49,27 @@ public final class SpacesServer: Service, Sendable {
     /// Binds and starts serving; returns the bound address.
     @discardableResult
     public func start() async throws -> SocketAddress {
-        let api = SpacesAPI(configuration: self.configuration, registry: self.registry, relay: self.relay, metrics: self.metrics, logger: self.logger)
+        let api = SpacesAPI(
+            configuration: self.configuration, registry: self.registry, relay: self.relay, gate: self.gate, metrics: self.metrics,
+            logger: self.logger
+        )
         let configuration = self.configuration
         let relay = self.relay
         let metrics = self.metrics
         let logger = self.logger
-        let counter = Atomic<UInt64>(0)
+        let gate = self.gate
+        let publishers = self.publishers
         let channel = try await ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: Int32(configuration.server.backlog))
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             // Accept many connections per wake-up: a join storm is answered in bulk.
             .serverChannelOption(.maxMessagesPerRead, value: 256)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 64 * 1024))
+            // Small kernel buffers: seconds of audio queued there would be invisible to the budget.
+            .childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(configuration.backpressure.socketSendBufferBytes))
+            .childChannelOption(.writeBufferWaterMark, value: .init(
+                low: configuration.backpressure.highWatermark / 2, high: configuration.backpressure.highWatermark
+            ))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let upgrader = NIOWebSocketServerUpgrader(
@@ -75,9 +86,8 @@ public final class SpacesServer: Service, Sendable {
                         upgradePipelineHandler: { channel, head in
                             channel.pipeline.removeHandler(name: "spaces.api").flatMapThrowing {
                                 try Self.installWebSocket(
-                                    channel: channel, head: head, api: api, relay: relay, configuration: configuration,
-                                    metrics: metrics, logger: logger,
-                                    listenerID: counter.wrappingAdd(1, ordering: .relaxed).newValue
+                                    channel: channel, head: head, api: api, relay: relay, gate: gate, configuration: configuration,
+                                    metrics: metrics, publishers: publishers, logger: logger
                                 )
                             }
                         }
@@ -97,46 +107,41 @@ public final class SpacesServer: Service, Sendable {
 
         let registry = self.registry
         let interval = TimeAmount.milliseconds(Int64(configuration.relay.stateIntervalMs))
-        let task = self.group.next().scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+        let stateTask = self.group.next().scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
             Self.announceState(registry: registry, relay: relay)
             registry.prune(nowMicros: WallClock.nowMicros())
         }
-        self.ticker.withLock { $0 = task }
+        let tick = TimeAmount.milliseconds(Int64(configuration.admission.tickMs))
+        let admissionTask = self.group.next().scheduleRepeatedTask(initialDelay: tick, delay: tick) { _ in
+            gate.tick(registry: registry)
+        }
+        self.tickers.withLock { $0 = [stateTask, admissionTask] }
         self.logger.info("listening", metadata: ["address": "\(channel.localAddress!)"])
         return channel.localAddress!
     }
 
     /// Adds the WebSocket handlers for an upgraded connection.
     private static func installWebSocket(
-        channel: any Channel, head: HTTPRequestHead, api: SpacesAPI, relay: Relay,
-        configuration: SpacesConfiguration, metrics: ServerMetrics, logger: Logger, listenerID: UInt64
+        channel: any Channel, head: HTTPRequestHead, api: SpacesAPI, relay: Relay, gate: AdmissionGate,
+        configuration: SpacesConfiguration, metrics: ServerMetrics, publishers: PublisherSet, logger: Logger
     ) throws {
+        metrics.handshakes.increment()
         let sync = channel.pipeline.syncOperations
         let writer = SocketWriter()
         try sync.addHandler(writer, position: .first)
         switch api.upgrade(head) {
-        case .success(.listen(let space)):
-            guard relay.reserveListener() else {
-                try sync.addHandler(RefusingHandler(writer: writer, code: .tryAgainLater, reason: "node at capacity"))
-                return
-            }
-            guard space.reserveListener() else {
-                relay.listenerLeft()
-                try sync.addHandler(RefusingHandler(writer: writer, code: .tryAgainLater, reason: "Space at capacity"))
-                return
-            }
-            metrics.listenersJoined.increment()
-            let listener = ListenerConnection(
-                id: String(listenerID, radix: 36), space: space, relay: relay, writer: writer,
+        case .success(.listen(let space, let plan)):
+            try sync.addHandler(ListenerConnection(
+                number: gate.makeConnectionNumber(), space: space, relay: relay, gate: gate, plan: plan, writer: writer,
                 limits: configuration.limits, logger: logger
-            )
-            try sync.addHandler(listener)
+            ))
         case .success(.publish(let space)):
             try sync.addHandler(PublisherConnection(
-                space: space, relay: relay, writer: writer, configuration: configuration, metrics: metrics, logger: logger
+                space: space, relay: relay, writer: writer, configuration: configuration, metrics: metrics,
+                publishers: publishers, logger: logger
             ))
         case .failure(let error):
-            // The Space changed between the check and the upgrade (ended, filled).
+            // The Space changed between the check and the upgrade (ended, line filled).
             let code: CloseCode = switch error.kind {
             case .notFound: .noSuchSpace
             case .gone: .ended
@@ -153,7 +158,7 @@ public final class SpacesServer: Service, Sendable {
             let count = space.listenerCount
             guard space.lastAnnouncedListeners.exchange(count, ordering: .relaxed) != count else { continue }
             let event = ServerEvent.state(.init(listeners: count))
-            relay.broadcastControl(PreframedMessage.text(event.json()).bytes, to: space)
+            relay.broadcastState(PreframedMessage.text(event.json()).bytes, to: space)
         }
     }
 
@@ -167,11 +172,12 @@ public final class SpacesServer: Service, Sendable {
     /// configured grace period; then releases the event loops it owns.
     public func stop() async {
         guard let channel = self.channel.withLock({ $0 }) else { return }
-        self.ticker.withLock { $0?.cancel() }
+        self.tickers.withLock { $0.forEach { $0.cancel() } }
         try? await channel.close()
         self.relay.closeAll(.goingAway, reason: "server shutting down")
+        self.publishers.closeAll(.goingAway, reason: "server shutting down")
         let deadline = ContinuousClock.now + .seconds(self.configuration.server.shutdownGraceSeconds)
-        while self.relay.listenerCount > 0 && ContinuousClock.now < deadline {
+        while (self.relay.listenerCount > 0 || self.publishers.count > 0) && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
         self.channel.withLock { $0 = nil }

@@ -14,8 +14,8 @@ final class APIErrorTests: XCTestCase {
             .gone: (410, "gone"),
             .payloadTooLarge: (413, "payload_too_large"),
             .upgradeRequired: (426, "upgrade_required"),
-            .spaceFull: (503, "space_full"),
-            .serverFull: (503, "server_full"),
+            .badTicket: (400, "bad_ticket"),
+            .waitingRoomFull: (503, "waiting_room_full"),
         ]
         XCTAssertEqual(APIError.Kind.allCases.count, expected.count)
         for kind in APIError.Kind.allCases {
@@ -42,13 +42,13 @@ final class APIErrorTests: XCTestCase {
     }
 
     func testJSONWithRetryAfter() throws {
-        let error = APIError(.serverFull, "node is full", retryAfterSeconds: 5)
+        let error = APIError(.waitingRoomFull, "node is full", retryAfterSeconds: 5)
         XCTAssertEqual(error.status, 503)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(error.json().utf8)) as? [String: Any])
         XCTAssertEqual(Set(object.keys), ["error", "retryAfterSeconds"])
         XCTAssertEqual(object["retryAfterSeconds"] as? Int, 5)
         let detail = try XCTUnwrap(object["error"] as? [String: Any])
-        XCTAssertEqual(detail["code"] as? String, "server_full")
+        XCTAssertEqual(detail["code"] as? String, "waiting_room_full")
         XCTAssertEqual(detail["message"] as? String, "node is full")
     }
 
@@ -67,7 +67,7 @@ final class APIErrorTests: XCTestCase {
     func testEquality() {
         XCTAssertEqual(APIError(.conflict, "a"), APIError(.conflict, "a"))
         XCTAssertNotEqual(APIError(.conflict, "a"), APIError(.conflict, "b"))
-        XCTAssertNotEqual(APIError(.spaceFull, "a"), APIError(.serverFull, "a"))
-        XCTAssertNotEqual(APIError(.spaceFull, "a", retryAfterSeconds: 1), APIError(.spaceFull, "a"))
+        XCTAssertNotEqual(APIError(.waitingRoomFull, "a"), APIError(.badTicket, "a"))
+        XCTAssertNotEqual(APIError(.waitingRoomFull, "a", retryAfterSeconds: 1), APIError(.waitingRoomFull, "a"))
     }
 }

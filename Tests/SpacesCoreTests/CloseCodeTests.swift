@@ -16,6 +16,8 @@ final class CloseCodeTests: XCTestCase {
             (.tryAgainLater, 1013, "try_again_later"),
             (.unauthorized, 4001, "unauthorized"),
             (.noSuchSpace, 4004, "no_such_space"),
+            (.tooSlow, 4008, "too_slow"),
+            (.replaced, 4009, "replaced"),
         ]
         XCTAssertEqual(CloseCode.allCases.count, expected.count)
         for (code, raw, name) in expected {

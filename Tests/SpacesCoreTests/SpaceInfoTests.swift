@@ -16,7 +16,7 @@ final class SpaceInfoTests: XCTestCase {
     func testJSONFields() throws {
         let data = try JSONEncoder().encode(self.info)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
-        XCTAssertEqual(Set(object.keys), ["id", "title", "state", "listeners", "capacity", "createdAt"])
+        XCTAssertEqual(Set(object.keys), ["id", "title", "state", "listeners", "waiting", "dropped", "capacity", "createdAt"])
         XCTAssertEqual(object["id"] as? String, "3f9a1c")
         XCTAssertEqual(object["title"] as? String, "Town hall")
         XCTAssertEqual(object["state"] as? String, "live")

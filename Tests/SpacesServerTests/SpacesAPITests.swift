@@ -69,14 +69,14 @@ final class SpacesAPITests: XCTestCase {
     }
 
     func testWebSocketRefusalsBeforeTheUpgrade() async throws {
-        let node = try await TestServer.start()
+        let node = try await TestServer.start { $0.admission.waitingRoomSize = 0 }
         let space = try await node.createSpace(capacity: 1)
 
         await expectRefusal(try node.url("/v1/spaces/nope/listen"), status: 404)
         await expectRefusal(try node.url("/v1/spaces/\(space.id)/publish"), headers: [("authorization", "Bearer nope")], status: 401)
         await expectRefusal(try node.url("/v1/spaces/\(space.id)/publish?token=nope"), status: 401)
 
-        // Capacity 1: the second listener gets 503 with Retry-After.
+        // Capacity 1 and no waiting room: the second listener gets 503, Retry-After and a ticket.
         let first = try await WebSocketClient.connect(try node.url("/v1/spaces/\(space.id)/listen"))
         try await eventually { try await node.api.space(id: space.id).listeners == 1 }
         do {
@@ -84,9 +84,13 @@ final class SpacesAPITests: XCTestCase {
             XCTFail("expected a refusal")
         } catch let refused as WebSocketClient.Refused {
             XCTAssertEqual(refused.status, 503)
-            XCTAssertEqual(refused.response.headers.first(name: "retry-after"), "10")
-            XCTAssertEqual(refused.response.apiError?.error.code, "space_full")
+            XCTAssertEqual(refused.response.headers.first(name: "retry-after"), "30")
+            XCTAssertEqual(refused.response.apiError?.error.code, "waiting_room_full")
+            XCTAssertEqual(refused.response.apiError?.retryAfterSeconds, 30)
+            XCTAssertNotNil(refused.response.apiError?.ticket)
         }
+        // A forged ticket is refused with 400.
+        await expectRefusal(try node.url("/v1/spaces/\(space.id)/listen?ticket=forged.ticket"), status: 400)
         _ = try await first.run { messages, sender in
             try await sender.close()
             return try await drain(&messages).close

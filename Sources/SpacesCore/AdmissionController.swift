@@ -1,0 +1,240 @@
+/// Who gets in: per-Space capacity, node capacity, the join rate, the waiting rooms, and the
+/// slots held for listeners who may resume.
+///
+/// A plain struct driven by the server (under one lock for the node) with the time injected:
+/// every method takes `nowMicros` and returns what to do; it performs no I/O.
+///
+/// Identities: every WebSocket is a *connection* (a node-unique number). A listener keeps a
+/// *listener id* across reconnections: a fresh join's listener id is its connection number; a
+/// resumed connection takes over the listener id of its token.
+public struct AdmissionController: Sendable {
+    public struct Configuration: Sendable, Equatable {
+        /// Listener slots on the node, all Spaces together (held slots count).
+        public var nodeCapacity: Int
+        /// New admissions per second on the node (resumes are not counted).
+        public var joinsPerSecond: Double
+        /// Admissions allowed at once above the rate.
+        public var joinBurst: Double
+        /// Waiting connections per Space.
+        public var waitingRoomSize: Int
+        /// How long a dropped listener's slot is kept for it.
+        public var resumeGraceMicros: UInt64
+        /// Least time between two `waiting` updates to one connection.
+        public var positionUpdateMicros: UInt64
+
+        public init(
+            nodeCapacity: Int, joinsPerSecond: Double, joinBurst: Double, waitingRoomSize: Int,
+            resumeGraceMicros: UInt64, positionUpdateMicros: UInt64 = 2_000_000
+        ) {
+            self.nodeCapacity = nodeCapacity
+            self.joinsPerSecond = joinsPerSecond
+            self.joinBurst = joinBurst
+            self.waitingRoomSize = waitingRoomSize
+            self.resumeGraceMicros = resumeGraceMicros
+            self.positionUpdateMicros = positionUpdateMicros
+        }
+    }
+
+    /// A connection let in.
+    public struct Admission: Sendable, Equatable {
+        public var spaceID: String
+        public var connection: UInt64
+        public var listenerID: UInt64
+        public var resumed: Bool
+        /// The connection this one took over from (a resume while the old socket lingers).
+        public var replaced: UInt64?
+    }
+
+    /// A waiting connection's news.
+    public struct PositionUpdate: Sendable, Equatable {
+        public var spaceID: String
+        public var connection: UInt64
+        public var position: Int
+        public var etaSeconds: Int?
+    }
+
+    public enum Decision: Sendable, Equatable {
+        case admitted(Admission)
+        case waiting(position: Int, etaSeconds: Int?)
+        case refused
+    }
+
+    /// What a join changed: its own decision, and anyone else it let in or pushed out.
+    public struct JoinResult: Sendable, Equatable {
+        public var decision: Decision
+        /// A later arrival that lost its place in a full room to an earlier ticket holder.
+        public var bumped: UInt64?
+    }
+
+    struct Line: Sendable {
+        var capacity: Int
+        var active: [UInt64: UInt64] = [:]  // listener id → connection
+        var held: [UInt64: UInt64] = [:]  // listener id → deadline µs
+        var waiting: WaitingRoom
+        var admissions = RateEstimator()
+        var occupied: Int { self.active.count + self.held.count }
+    }
+
+    public let configuration: Configuration
+    private var lines: [String: Line] = [:]
+    private var occupied = 0
+    private var bucket: TokenBucket
+
+    public init(configuration: Configuration, nowMicros: UInt64) {
+        self.configuration = configuration
+        self.bucket = TokenBucket(ratePerSecond: configuration.joinsPerSecond, burst: configuration.joinBurst, nowMicros: nowMicros)
+    }
+
+    // MARK: Spaces
+
+    public mutating func open(spaceID: String, capacity: Int) {
+        precondition(self.lines[spaceID] == nil, "Space opened twice")
+        self.lines[spaceID] = Line(capacity: capacity, waiting: WaitingRoom(capacity: self.configuration.waitingRoomSize))
+    }
+
+    /// Forgets a Space; returns every connection it held (admitted and waiting).
+    public mutating func close(spaceID: String) -> [UInt64] {
+        guard let line = self.lines.removeValue(forKey: spaceID) else { return [] }
+        self.occupied -= line.occupied
+        return Array(line.active.values) + line.waiting.entries.map(\.connection)
+    }
+
+    // MARK: Queries
+
+    public var nodeOccupied: Int { self.occupied }
+    public func admitted(spaceID: String) -> Int { self.lines[spaceID]?.active.count ?? 0 }
+    public func held(spaceID: String) -> Int { self.lines[spaceID]?.held.count ?? 0 }
+    public func waiting(spaceID: String) -> Int { self.lines[spaceID]?.waiting.count ?? 0 }
+    public func position(spaceID: String, connection: UInt64) -> Int? { self.lines[spaceID]?.waiting.position(of: connection) }
+    public var totalWaiting: Int { self.lines.values.reduce(0) { $0 + $1.waiting.count } }
+
+    /// Whether a fresh arrival would be answered with `welcome` or `waiting` rather than
+    /// refused: the cheap check made before a WebSocket upgrade.
+    public func wouldAccept(spaceID: String, arrivalMicros: UInt64) -> Bool {
+        guard let line = self.lines[spaceID] else { return false }
+        if line.waiting.isEmpty && line.occupied < line.capacity && self.occupied < self.configuration.nodeCapacity {
+            return true
+        }
+        return line.waiting.accepts(arrivalMicros: arrivalMicros)
+    }
+
+    /// Whether a resume token's listener still has its slot (held or active).
+    public func holdsSlot(spaceID: String, listenerID: UInt64) -> Bool {
+        guard let line = self.lines[spaceID] else { return false }
+        return line.held[listenerID] != nil || line.active[listenerID] != nil
+    }
+
+    // MARK: Events
+
+    /// A new connection asks in: fresh (arrival = now, or a ticket's arrival) or resuming.
+    public mutating func join(
+        spaceID: String, connection: UInt64, arrivalMicros: UInt64, resuming listenerID: UInt64? = nil, nowMicros: UInt64
+    ) -> JoinResult {
+        guard var line = self.lines[spaceID] else { return JoinResult(decision: .refused) }
+        defer { self.lines[spaceID] = line }
+        if let listenerID {
+            if let previous = line.active[listenerID] {
+                line.active[listenerID] = connection
+                return JoinResult(decision: .admitted(Admission(
+                    spaceID: spaceID, connection: connection, listenerID: listenerID, resumed: true, replaced: previous
+                )))
+            }
+            if line.held.removeValue(forKey: listenerID) != nil {
+                line.active[listenerID] = connection
+                return JoinResult(decision: .admitted(Admission(
+                    spaceID: spaceID, connection: connection, listenerID: listenerID, resumed: true, replaced: nil
+                )))
+            }
+            // The grace period is over: an ordinary arrival.
+        }
+        // Straight in only when nobody is waiting: the line is first in, first out.
+        if line.waiting.isEmpty, let admission = self.admitIfRoom(&line, spaceID: spaceID, connection: connection, nowMicros: nowMicros) {
+            return JoinResult(decision: .admitted(admission))
+        }
+        var bumped: UInt64?
+        switch line.waiting.enter(connection: connection, arrivalMicros: arrivalMicros, nowMicros: nowMicros) {
+        case .full:
+            return JoinResult(decision: .refused)
+        case .placed:
+            break
+        case .placedBumping(_, let loser):
+            bumped = loser
+        }
+        // An early ticket holder may be at the head with a slot free.
+        if line.waiting.first?.connection == connection,
+            let admission = self.admitIfRoom(&line, spaceID: spaceID, connection: connection, nowMicros: nowMicros)
+        {
+            line.waiting.remove(connection: connection)
+            return JoinResult(decision: .admitted(admission), bumped: bumped)
+        }
+        let position = line.waiting.position(of: connection)!
+        return JoinResult(decision: .waiting(position: position, etaSeconds: Self.eta(line, position: position, nowMicros)), bumped: bumped)
+    }
+
+    /// A connection went away. An admitted listener that dropped without a clean close keeps
+    /// its slot for the grace period (`hold`); one that said goodbye frees it at once.
+    public mutating func leave(spaceID: String, connection: UInt64, listenerID: UInt64, hold: Bool, nowMicros: UInt64) {
+        guard var line = self.lines[spaceID] else { return }
+        defer { self.lines[spaceID] = line }
+        if line.active[listenerID] == connection {
+            line.active[listenerID] = nil
+            if hold {
+                line.held[listenerID] = nowMicros + self.configuration.resumeGraceMicros
+            } else {
+                self.occupied -= 1
+            }
+        } else {
+            line.waiting.remove(connection: connection)
+        }
+    }
+
+    /// Periodic work: frees expired holds, admits from the heads of the lines as slots and the
+    /// join rate allow, and lists the position updates due.
+    public mutating func tick(nowMicros: UInt64) -> (admitted: [Admission], updates: [PositionUpdate]) {
+        var admitted: [Admission] = []
+        var updates: [PositionUpdate] = []
+        // Oldest lines first would be fairer across Spaces; by id keeps it deterministic.
+        for spaceID in self.lines.keys.sorted() {
+            var line = self.lines[spaceID]!
+            for (listener, deadline) in line.held where deadline <= nowMicros {
+                line.held[listener] = nil
+                self.occupied -= 1
+            }
+            while let head = line.waiting.first,
+                let admission = self.admitIfRoom(&line, spaceID: spaceID, connection: head.connection, nowMicros: nowMicros)
+            {
+                _ = line.waiting.popFirst()
+                admitted.append(admission)
+            }
+            for update in line.waiting.positionUpdates(nowMicros: nowMicros, intervalMicros: self.configuration.positionUpdateMicros) {
+                updates.append(PositionUpdate(
+                    spaceID: spaceID, connection: update.connection, position: update.position,
+                    etaSeconds: Self.eta(line, position: update.position, nowMicros)
+                ))
+            }
+            self.lines[spaceID] = line
+        }
+        return (admitted, updates)
+    }
+
+    /// Seconds to wait at `position`, from the Space's observed admission rate; nil while no
+    /// rate has been observed.
+    public func eta(spaceID: String, position: Int, nowMicros: UInt64) -> Int? {
+        self.lines[spaceID].flatMap { Self.eta($0, position: position, nowMicros) }
+    }
+
+    private static func eta(_ line: Line, position: Int, _ nowMicros: UInt64) -> Int? {
+        guard let rate = line.admissions.perSecond(nowMicros: nowMicros), rate > 0 else { return nil }
+        return Int((Double(position) / rate).rounded(.up))
+    }
+
+    private mutating func admitIfRoom(_ line: inout Line, spaceID: String, connection: UInt64, nowMicros: UInt64) -> Admission? {
+        guard line.occupied < line.capacity, self.occupied < self.configuration.nodeCapacity,
+            self.bucket.tryTake(nowMicros: nowMicros)
+        else { return nil }
+        self.occupied += 1
+        line.active[connection] = connection
+        line.admissions.record(nowMicros: nowMicros)
+        return Admission(spaceID: spaceID, connection: connection, listenerID: connection, resumed: false, replaced: nil)
+    }
+}

@@ -1,0 +1,32 @@
+/// The rate of recent events, from the times of the last few: what an ETA is computed from.
+public struct RateEstimator: Sendable, Equatable {
+    /// How many recent events are kept.
+    public let window: Int
+    /// Events older than this are forgotten, so a stalled line reads as stalled.
+    public let horizonMicros: UInt64
+    private var times: [UInt64] = []
+    private var next = 0
+
+    public init(window: Int = 64, horizonMicros: UInt64 = 60_000_000) {
+        precondition(window >= 2)
+        self.window = window
+        self.horizonMicros = horizonMicros
+    }
+
+    public mutating func record(nowMicros: UInt64) {
+        if self.times.count < self.window {
+            self.times.append(nowMicros)
+        } else {
+            self.times[self.next] = nowMicros
+            self.next = (self.next + 1) % self.window
+        }
+    }
+
+    /// Events per second over the kept events within the horizon: the intervals between the
+    /// oldest kept event and now, over their count. Nil with fewer than two events.
+    public func perSecond(nowMicros: UInt64) -> Double? {
+        let recent = self.times.filter { $0 + self.horizonMicros >= nowMicros }
+        guard recent.count >= 2, let oldest = recent.min(), nowMicros > oldest else { return nil }
+        return Double(recent.count - 1) / (Double(nowMicros - oldest) / 1_000_000)
+    }
+}

@@ -1,0 +1,112 @@
+import Crypto
+import Foundation
+
+/// A waiting-room ticket or a resume token: a small signed claim the client hands back.
+///
+/// Wire form: `base64url(payload) "." base64url(HMAC-SHA256(key, payload))`, where the payload is
+/// `u8 kind, u64 value, u64 issuedMicros, u64 expiresMicros, u8 idLength, Space id` (big-endian).
+/// For a ticket `value` is the holder's original arrival time (Unix µs), so it keeps its place in
+/// line; for a resume token it is the listener id.
+public struct SignedToken: Sendable, Equatable {
+    public enum Kind: UInt8, Sendable {
+        case ticket = 1
+        case resume = 2
+    }
+
+    public var kind: Kind
+    public var spaceID: String
+    public var value: UInt64
+    public var issuedMicros: UInt64
+    public var expiresMicros: UInt64
+
+    public init(kind: Kind, spaceID: String, value: UInt64, issuedMicros: UInt64, expiresMicros: UInt64) {
+        self.kind = kind
+        self.spaceID = spaceID
+        self.value = value
+        self.issuedMicros = issuedMicros
+        self.expiresMicros = expiresMicros
+    }
+
+    public enum Invalid: Error, Equatable, Sendable, CustomStringConvertible {
+        case malformed
+        case badSignature
+        case expired
+        case wrongKind
+        case wrongSpace
+
+        public var description: String {
+            switch self {
+            case .malformed: "the token is malformed"
+            case .badSignature: "the token's signature does not match"
+            case .expired: "the token has expired"
+            case .wrongKind: "the token is of another kind"
+            case .wrongSpace: "the token belongs to another Space"
+            }
+        }
+    }
+
+    var payload: [UInt8] {
+        var bytes: [UInt8] = [self.kind.rawValue]
+        for field in [self.value, self.issuedMicros, self.expiresMicros] {
+            withUnsafeBytes(of: field.bigEndian) { bytes.append(contentsOf: $0) }
+        }
+        let id = Array(self.spaceID.utf8.prefix(255))
+        bytes.append(UInt8(id.count))
+        bytes.append(contentsOf: id)
+        return bytes
+    }
+
+    init?(payload bytes: [UInt8]) {
+        guard bytes.count >= 26, let kind = Kind(rawValue: bytes[0]) else { return nil }
+        func u64(_ at: Int) -> UInt64 { bytes[at..<at + 8].reduce(0) { $0 << 8 | UInt64($1) } }
+        let length = Int(bytes[25])
+        guard bytes.count == 26 + length, let id = String(validating: bytes[26...], as: UTF8.self) else { return nil }
+        self.init(kind: kind, spaceID: id, value: u64(1), issuedMicros: u64(9), expiresMicros: u64(17))
+    }
+}
+
+/// Signs and verifies ``SignedToken``s with a node secret (HMAC-SHA256).
+public struct TokenSigner: Sendable {
+    private let secret: [UInt8]
+    private var key: SymmetricKey { SymmetricKey(data: self.secret) }
+
+    public init(secret: [UInt8]) {
+        precondition(secret.count >= 16, "a signing secret of at least 16 bytes")
+        self.secret = secret
+    }
+
+    public func sign(_ token: SignedToken) -> String {
+        let payload = token.payload
+        let mac = HMAC<SHA256>.authenticationCode(for: payload, using: self.key)
+        return Self.base64url(payload) + "." + Self.base64url(Array(mac))
+    }
+
+    /// Checks the signature, the kind, the Space and the expiry, in that order.
+    public func verify(_ string: String, kind: SignedToken.Kind, spaceID: String, nowMicros: UInt64) throws(SignedToken.Invalid) -> SignedToken {
+        let parts = string.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, string.utf8.count <= 1024,
+            let payload = Self.unbase64url(parts[0]), let mac = Self.unbase64url(parts[1])
+        else { throw .malformed }
+        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: self.key) else {
+            throw .badSignature
+        }
+        guard let token = SignedToken(payload: payload) else { throw .malformed }
+        guard token.kind == kind else { throw .wrongKind }
+        guard token.spaceID == spaceID else { throw .wrongSpace }
+        guard nowMicros <= token.expiresMicros else { throw .expired }
+        return token
+    }
+
+    static func base64url(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func unbase64url(_ text: Substring) -> [UInt8]? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64).map(Array.init)
+    }
+}

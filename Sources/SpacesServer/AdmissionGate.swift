@@ -1,0 +1,215 @@
+import Logging
+import NIOCore
+import SpacesCore
+import Synchronization
+
+/// Carries out the ``AdmissionController``'s decisions on real connections.
+///
+/// The controller (a plain struct, under one lock for the node) decides; the gate keeps the
+/// handle of every listener connection and hops to its event loop to tell it: `welcome`,
+/// `waiting`, or `refused`. Nothing here awaits a connection.
+final class AdmissionGate: Sendable {
+    /// A listener connection, reachable from any thread through its event loop.
+    struct Handle: Sendable {
+        let eventLoop: any EventLoop
+        let connection: NIOLoopBound<ListenerConnection>
+
+        func run(_ body: @escaping @Sendable (ListenerConnection) -> Void) {
+            if self.eventLoop.inEventLoop {
+                body(self.connection.value)
+            } else {
+                let connection = self.connection
+                self.eventLoop.execute { body(connection.value) }
+            }
+        }
+    }
+
+    /// What a join asks for, settled before the upgrade.
+    struct Plan: Sendable {
+        var arrivalMicros: UInt64
+        var resumeListenerID: UInt64?
+    }
+
+    let configuration: SpacesConfiguration.Admission
+    private let controller: Mutex<AdmissionController>
+    private let handles = Mutex<[UInt64: Handle]>([:])
+    private let nextConnection = Atomic<UInt64>(0)
+    private let signer: TokenSigner
+    private let metrics: ServerMetrics
+
+    init(configuration: SpacesConfiguration, metrics: ServerMetrics) {
+        let admission = configuration.admission
+        self.configuration = admission
+        self.metrics = metrics
+        self.controller = Mutex(AdmissionController(
+            configuration: .init(
+                nodeCapacity: configuration.limits.nodeListeners,
+                joinsPerSecond: Double(admission.joinsPerSecond),
+                joinBurst: Double(admission.joinBurst),
+                waitingRoomSize: admission.waitingRoomSize,
+                resumeGraceMicros: UInt64(admission.resumeGraceSeconds) * 1_000_000,
+                positionUpdateMicros: UInt64(admission.positionUpdateSeconds) * 1_000_000
+            ),
+            nowMicros: WallClock.nowMicros()
+        ))
+        let secret = admission.secret.isEmpty ? Token.random(bytes: 32) : admission.secret
+        self.signer = TokenSigner(secret: Array(secret.utf8) + Array(repeating: 0, count: max(0, 16 - secret.utf8.count)))
+    }
+
+    func open(_ space: LiveSpace) {
+        self.controller.withLock { $0.open(spaceID: space.id, capacity: space.capacity) }
+    }
+
+    /// Forgets the Space's line; waiting connections are told it ended.
+    func close(_ space: LiveSpace) {
+        let connections = self.controller.withLock { $0.close(spaceID: space.id) }
+        space.setWaiting(0)
+        let handles = self.handles.withLock { handles in connections.compactMap { handles[$0] } }
+        for handle in handles {
+            handle.run { connection in
+                if connection.isWaiting { connection.sendEndedAndClose(reason: "ended") }
+            }
+        }
+    }
+
+    // MARK: Before the upgrade
+
+    /// Checks a listener's `ticket`/`resume` and whether it would get a place; the error is the
+    /// HTTP answer (400 for a bad token, 503 with a ticket when the line is full).
+    func plan(space: LiveSpace, query: [String: String]) -> Result<Plan, APIError> {
+        let now = WallClock.nowMicros()
+        var plan = Plan(arrivalMicros: now)
+        if let ticket = query["ticket"] {
+            do {
+                plan.arrivalMicros = try self.signer.verify(ticket, kind: .ticket, spaceID: space.id, nowMicros: now).value
+            } catch {
+                return .failure(APIError(.badTicket, "ticket refused: \(error.description)"))
+            }
+        }
+        if let resume = query["resume"] {
+            do {
+                plan.resumeListenerID = try self.signer.verify(resume, kind: .resume, spaceID: space.id, nowMicros: now).value
+            } catch {
+                return .failure(APIError(.badTicket, "resume token refused: \(error.description)"))
+            }
+        }
+        let accepted = self.controller.withLock { controller in
+            if let listener = plan.resumeListenerID, controller.holdsSlot(spaceID: space.id, listenerID: listener) { return true }
+            return controller.wouldAccept(spaceID: space.id, arrivalMicros: plan.arrivalMicros)
+        }
+        guard accepted else {
+            return .failure(APIError(
+                .waitingRoomFull, "the waiting room is full; come back with this ticket to keep your place",
+                retryAfterSeconds: self.configuration.retryAfterSeconds,
+                ticket: self.ticket(space: space, arrivalMicros: plan.arrivalMicros, now: now)
+            ))
+        }
+        return .success(plan)
+    }
+
+    func ticket(space: LiveSpace, arrivalMicros: UInt64, now: UInt64 = WallClock.nowMicros()) -> String {
+        self.signer.sign(SignedToken(
+            kind: .ticket, spaceID: space.id, value: arrivalMicros, issuedMicros: now,
+            expiresMicros: now + UInt64(self.configuration.ticketSeconds) * 1_000_000
+        ))
+    }
+
+    func resumeToken(space: LiveSpace, listenerID: UInt64) -> String {
+        let now = WallClock.nowMicros()
+        // The grace period is enforced by the held slot; the token itself lives a day.
+        return self.signer.sign(SignedToken(
+            kind: .resume, spaceID: space.id, value: listenerID, issuedMicros: now, expiresMicros: now + 86_400_000_000
+        ))
+    }
+
+    // MARK: After the upgrade
+
+    /// A new number for a connection.
+    func makeConnectionNumber() -> UInt64 {
+        self.nextConnection.wrappingAdd(1, ordering: .relaxed).newValue
+    }
+
+    /// Puts an upgraded listener in: admitted, waiting or refused. Called on its event loop.
+    func join(_ connection: ListenerConnection, number: UInt64, plan: Plan, eventLoop: any EventLoop) {
+        let handle = Handle(eventLoop: eventLoop, connection: NIOLoopBound(connection, eventLoop: eventLoop))
+        self.handles.withLock { $0[number] = handle }
+        let space = connection.space
+        let now = WallClock.nowMicros()
+        let (result, waiting) = self.controller.withLock { controller in
+            let result = controller.join(
+                spaceID: space.id, connection: number, arrivalMicros: plan.arrivalMicros, resuming: plan.resumeListenerID,
+                nowMicros: now
+            )
+            return (result, controller.waiting(spaceID: space.id))
+        }
+        space.setWaiting(waiting)
+        switch result.decision {
+        case .admitted(let admission):
+            self.admitted(admission, connection: connection)
+        case .waiting(let position, let eta):
+            connection.enterWaitingRoom(position: position, etaSeconds: eta)
+        case .refused:
+            self.metrics.refused(.waitingRoomFull)
+            connection.refuse(reason: "the waiting room is full", retryAfterSeconds: self.configuration.retryAfterSeconds,
+                              ticket: self.ticket(space: space, arrivalMicros: plan.arrivalMicros, now: now))
+        }
+        if let bumped = result.bumped, let handle = self.handles.withLock({ $0[bumped] }) {
+            let retry = self.configuration.retryAfterSeconds
+            let gate = self
+            handle.run { connection in
+                guard let arrival = connection.arrivalMicros else { return }
+                connection.refuse(reason: "an earlier arrival took the last place in line", retryAfterSeconds: retry,
+                                  ticket: gate.ticket(space: connection.space, arrivalMicros: arrival))
+            }
+        }
+    }
+
+    /// A connection closed. `hold` keeps an admitted listener's slot for the grace period.
+    func leave(number: UInt64, listenerID: UInt64?, space: LiveSpace, hold: Bool) {
+        self.handles.withLock { $0[number] = nil }
+        let waiting = self.controller.withLock { controller in
+            controller.leave(spaceID: space.id, connection: number, listenerID: listenerID ?? number, hold: hold, nowMicros: WallClock.nowMicros())
+            return controller.waiting(spaceID: space.id)
+        }
+        space.setWaiting(waiting)
+    }
+
+    /// Moves the lines: admissions from their heads and position updates.
+    func tick(registry: SpaceRegistry) {
+        let now = WallClock.nowMicros()
+        let (admitted, updates, waiting) = self.controller.withLock { controller in
+            let (admitted, updates) = controller.tick(nowMicros: now)
+            return (admitted, updates, controller.totalWaiting)
+        }
+        self.metrics.waiting.set(Int64(waiting))
+        let handles = self.handles.withLock { handles in
+            (admitted.map { handles[$0.connection] }, updates.map { handles[$0.connection] })
+        }
+        for (admission, handle) in zip(admitted, handles.0) {
+            guard let handle else { continue }
+            handle.run { [self] connection in self.admitted(admission, connection: connection) }
+        }
+        for (update, handle) in zip(updates, handles.1) {
+            handle?.run { connection in connection.updatePosition(update.position, etaSeconds: update.etaSeconds) }
+        }
+        if !admitted.isEmpty {
+            for spaceID in Set(admitted.map(\.spaceID)) {
+                guard let space = registry.space(id: spaceID) else { continue }
+                let count = self.controller.withLock { $0.waiting(spaceID: spaceID) }
+                space.setWaiting(count)
+            }
+        }
+    }
+
+    /// Lets an admitted connection in (on its loop) and closes the one it replaced.
+    private func admitted(_ admission: AdmissionController.Admission, connection: ListenerConnection) {
+        self.metrics.admitted(resumed: admission.resumed)
+        connection.admit(
+            listenerID: admission.listenerID,
+            resumeToken: self.resumeToken(space: connection.space, listenerID: admission.listenerID)
+        )
+        if let replaced = admission.replaced, let handle = self.handles.withLock({ $0[replaced] }) {
+            handle.run { old in old.close(.replaced, reason: "resumed on another connection") }
+        }
+    }
+}

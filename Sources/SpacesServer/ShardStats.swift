@@ -1,0 +1,21 @@
+import Synchronization
+
+/// A shard's counters, written on its loop and readable from anywhere (metrics, tests).
+public final class ShardStats: Sendable {
+    let listenersValue = Atomic<Int>(0)
+    let framesPerWriteValue = Atomic<Int>(1)
+    let droppedValue = Atomic<Int>(0)
+    let writesValue = Atomic<Int>(0)
+    let shedValue = Atomic<Int>(0)
+
+    /// Listeners in this shard's fan-out.
+    public var listeners: Int { self.listenersValue.load(ordering: .relaxed) }
+    /// Current frames per write (adaptive batching).
+    public var framesPerWrite: Int { self.framesPerWriteValue.load(ordering: .relaxed) }
+    /// Batch writes skipped because a listener was over budget, since start.
+    public var droppedBatches: Int { self.droppedValue.load(ordering: .relaxed) }
+    /// Batch writes made, since start.
+    public var audioWrites: Int { self.writesValue.load(ordering: .relaxed) }
+    /// Batches dropped whole because the shard's queue was full, since start.
+    public var shedBatches: Int { self.shedValue.load(ordering: .relaxed) }
+}
