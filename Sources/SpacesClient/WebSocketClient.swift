@@ -21,11 +21,17 @@ public enum WebSocketClient {
     /// (e.g. 127.0.0.2) so that many connections fit in the loopback port space.
     public static func connect(
         _ url: ServerURL, headers: [(String, String)] = [], maxFrameSize: Int = 1 << 20,
-        localAddress: String? = nil, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        localAddress: String? = nil, receiveBufferSize: Int? = nil,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> WebSocketConnection {
         var bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.seconds(10))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+        if let receiveBufferSize {
+            // A small receive buffer makes a client that stops reading look slow to the server
+            // quickly (load tests of slow readers).
+            bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBufferSize))
+        }
         if let localAddress {
             bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: localAddress, port: 0))
         }

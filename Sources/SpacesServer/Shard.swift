@@ -213,6 +213,7 @@ public final class Shard {
                     case .evict:
                         dropped += 1
                         self.metrics?.evictions.increment()
+                        self.stats.evictionsValue.add(1, ordering: .relaxed)
                         listener.close(.tooSlow, reason: "over the audio budget too long")
                     }
                 case .state(let bytes): listener.sendState(bytes)

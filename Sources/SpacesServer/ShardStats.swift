@@ -7,6 +7,7 @@ public final class ShardStats: Sendable {
     let droppedValue = Atomic<Int>(0)
     let writesValue = Atomic<Int>(0)
     let shedValue = Atomic<Int>(0)
+    let evictionsValue = Atomic<Int>(0)
 
     /// Listeners in this shard's fan-out.
     public var listeners: Int { self.listenersValue.load(ordering: .relaxed) }
@@ -18,4 +19,6 @@ public final class ShardStats: Sendable {
     public var audioWrites: Int { self.writesValue.load(ordering: .relaxed) }
     /// Batches dropped whole because the shard's queue was full, since start.
     public var shedBatches: Int { self.shedValue.load(ordering: .relaxed) }
+    /// Listeners closed with 4008 too_slow, since start.
+    public var evictions: Int { self.evictionsValue.load(ordering: .relaxed) }
 }

@@ -1,0 +1,95 @@
+@_spi(Testing) import SpacesServer
+import NIOCore
+import NIOEmbedded
+import SpacesClient
+import SpacesCore
+import XCTest
+
+/// The fan-out under a slow listener: it costs only itself.
+final class ShardTests: XCTestCase {
+    func testListenerThatStopsReadingIsDroppedThenEvictedWhileOthersLoseNothing() async throws {
+        let node = try await TestServer.start {
+            $0.backpressure.budgetMs = 500
+            $0.backpressure.assumedBitrate = 64_000
+            $0.backpressure.socketSendBufferBytes = 4096
+            $0.backpressure.evictAfterMs = 1500
+        }
+        let space = try await node.createSpace()
+        let url = try node.url("/v1/spaces/\(space.id)/listen")
+        let readers = try await withThrowingTaskGroup(of: TestListener.self) { group in
+            for _ in 0..<20 { group.addTask { try await TestListener.connect(url) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let stalled = try await TestListener.connect(url, paused: true, receiveBufferSize: 4096)
+        try await eventually { try await node.api.space(id: space.id).listeners == 21 }
+
+        // 1,000-byte packets at real time: ~50 KB/s, enough to fill the stalled one's buffers.
+        let publisher = try await WebSocketClient.connect(
+            try node.url("/v1/spaces/\(space.id)/publish"), headers: [("authorization", "Bearer \(space.hostToken)")]
+        )
+        let packet: [UInt8] = [0x08] + Array(repeating: 0x55, count: 999)
+        let frames = 200
+        try await publisher.run { messages, sender in
+            _ = try await messages.next()  // publishing
+            let start = ContinuousClock.now
+            for index in 0..<frames {
+                try await Task.sleep(until: start + .milliseconds(20 * index), clock: .continuous)
+                try await sender.send(binary: encodedBatch([packet]))
+            }
+            try await sender.close()
+            while try await messages.next() != nil {}
+        }
+        try await eventually { node.server.relay.handles.reduce(0) { $0 + $1.stats.evictions } >= 1 }
+        // Catching up now, it reads what was queued, sees the gap, and the 4008 close.
+        stalled.resume()
+        try await eventually { stalled.finished }
+        XCTAssertEqual(stalled.closeCode, CloseCode.tooSlow.rawValue)
+        XCTAssertLessThan(stalled.sequence.received, frames)
+
+        try await eventually { readers.allSatisfy { $0.sequence.received == frames } }
+        for reader in readers {
+            XCTAssertEqual(reader.sequence.gaps, 0)
+            XCTAssertEqual(reader.sequence.outOfOrder, 0)
+            XCTAssertEqual(reader.sequence.expected, UInt32(frames))
+        }
+        let info = try await node.api.space(id: space.id)
+        XCTAssertGreaterThan(info.dropped, 0)
+        XCTAssertEqual(info.listeners, 20)
+        for reader in readers { await reader.close() }
+        await node.stop()
+    }
+
+    func testFramesPerWriteGrowsWithListeners() throws {
+        var configuration = SpacesConfiguration()
+        configuration.relay.writesPerSecondPerCore = 100  // two listeners at 50 frames/s fill it
+        configuration.relay.maxBatchLatencyMs = 100
+        let loop = EmbeddedEventLoop()
+        let relay = Relay(onLoops: [loop], configuration: configuration)
+        let space = Relay.makeSpace()
+        var channels: [EmbeddedChannel] = []
+        for count in 1...12 {
+            let channel = EmbeddedChannel(loop: loop)
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+            try relay.attachListener(to: channel, space: space)
+            channels.append(channel)
+            // ceil(count × 50 / 100), at most 100 ms / 20 ms = 5.
+            XCTAssertEqual(relay.handles[0].stats.framesPerWrite, min(5, (count * 50 + 99) / 100), "\(count) listeners")
+        }
+        // With 5 frames per write, four single-frame batches are held, the fifth sends all five.
+        for channel in channels { while try channel.readOutbound(as: ByteBuffer.self) != nil {} }
+        for index in 0..<5 {
+            relay.broadcast(AudioBatch(firstSequence: UInt32(index), captureTimeMicros: 1, frames: [ByteBuffer(bytes: validPacket)]), to: space)
+            let written = try channels[0].readOutbound(as: ByteBuffer.self)
+            if index < 4 {
+                XCTAssertNil(written, "held back")
+            } else {
+                var frame = try XCTUnwrap(written)
+                frame.moveReaderIndex(forwardBy: 2)  // the 2-byte frame header of a short payload
+                let batch = try AudioBatch.decode(frame)
+                XCTAssertEqual(batch.firstSequence, 0)
+                XCTAssertEqual(batch.frames.count, 5)
+            }
+        }
+        for channel in channels { _ = try? channel.finish() }
+    }
+}

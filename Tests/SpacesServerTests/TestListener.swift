@@ -1,0 +1,99 @@
+import NIOCore
+import SpacesClient
+import SpacesCore
+import Synchronization
+import XCTest
+
+/// A listener held open in the background that records what it receives, for tests that need
+/// many connections at once.
+final class TestListener: Sendable {
+    struct Record: Sendable {
+        var events: [ServerEvent] = []
+        var sequence = SequenceTracker()
+        var close: UInt16?
+        var finished = false
+    }
+
+    let record = Mutex(Record())
+    private let sender = Mutex<WebSocketSender?>(nil)
+    private let gate = Mutex<CheckedContinuation<Void, Never>?>(nil)
+    private let paused = Mutex(false)
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    /// Connects; with `paused` it does not read its socket until ``resume()``.
+    static func connect(_ url: ServerURL, paused: Bool = false, receiveBufferSize: Int? = nil) async throws -> TestListener {
+        let connection = try await WebSocketClient.connect(url, receiveBufferSize: receiveBufferSize)
+        let listener = TestListener()
+        listener.paused.withLock { $0 = paused }
+        let ready = AsyncStream.makeStream(of: Void.self)
+        let task = Task {
+            _ = try? await connection.run { messages, sender in
+                listener.sender.withLock { $0 = sender }
+                ready.continuation.yield()
+                while true {
+                    if listener.paused.withLock({ $0 }) {
+                        await withCheckedContinuation { continuation in listener.gate.withLock { $0 = continuation } }
+                    }
+                    guard let message = try await messages.next() else { break }
+                    listener.record.withLock { record in
+                        switch message {
+                        case .text(let text):
+                            if let event = try? ServerEvent.parse(text) { record.events.append(event) }
+                        case .binary(let buffer):
+                            if let header = try? AudioBatchHeader.decode(buffer) {
+                                record.sequence.record(first: header.firstSequence, count: Int(header.frameCount))
+                            }
+                        case .close(let code, _):
+                            record.close = code
+                        }
+                    }
+                }
+            }
+            listener.record.withLock { $0.finished = true }
+        }
+        listener.task.withLock { $0 = task }
+        for await _ in ready.stream { break }
+        return listener
+    }
+
+    var welcome: ServerEvent.Welcome? {
+        self.record.withLock { record in
+            for case .welcome(let welcome) in record.events { return welcome }
+            return nil
+        }
+    }
+
+    var positions: [Int] {
+        self.record.withLock { record in record.events.compactMap { if case .waiting(let w) = $0 { w.position } else { nil } } }
+    }
+
+    var refused: ServerEvent.Refused? {
+        self.record.withLock { record in
+            for case .refused(let refused) in record.events { return refused }
+            return nil
+        }
+    }
+
+    var closeCode: UInt16? { self.record.withLock { $0.close } }
+    var finished: Bool { self.record.withLock { $0.finished } }
+    var sequence: SequenceTracker { self.record.withLock { $0.sequence } }
+
+    /// Starts reading again.
+    func resume() {
+        self.paused.withLock { $0 = false }
+        self.gate.withLock { $0?.resume(); $0 = nil }
+    }
+
+    /// Says goodbye with a close frame (1000) and waits for the socket to close.
+    func close() async {
+        try? await self.sender.withLock { $0 }?.close()
+        await self.task.withLock { $0 }?.value
+    }
+
+    /// Drops the socket without a close frame, as a lost network does.
+    func drop() async {
+        self.task.withLock { $0 }?.cancel()
+        self.resume()
+        await self.task.withLock { $0 }?.value
+    }
+}
