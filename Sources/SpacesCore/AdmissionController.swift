@@ -139,7 +139,12 @@ public struct AdmissionController: Sendable {
                     spaceID: spaceID, connection: connection, listenerID: listenerID, resumed: true, replaced: previous
                 )))
             }
-            if line.held.removeValue(forKey: listenerID) != nil {
+            if let deadline = line.held.removeValue(forKey: listenerID) {
+                guard deadline > nowMicros else {
+                    // Past the grace period, even if no tick has freed the slot yet.
+                    self.occupied -= 1
+                    return self.joinFresh(&line, spaceID: spaceID, connection: connection, arrivalMicros: arrivalMicros, nowMicros: nowMicros)
+                }
                 line.active[listenerID] = connection
                 return JoinResult(decision: .admitted(Admission(
                     spaceID: spaceID, connection: connection, listenerID: listenerID, resumed: true, replaced: nil
@@ -147,8 +152,16 @@ public struct AdmissionController: Sendable {
             }
             // The grace period is over: an ordinary arrival.
         }
-        // Straight in only when nobody is waiting: the line is first in, first out.
-        if line.waiting.isEmpty, let admission = self.admitIfRoom(&line, spaceID: spaceID, connection: connection, nowMicros: nowMicros) {
+        return self.joinFresh(&line, spaceID: spaceID, connection: connection, arrivalMicros: arrivalMicros, nowMicros: nowMicros)
+    }
+
+    private mutating func joinFresh(
+        _ line: inout Line, spaceID: String, connection: UInt64, arrivalMicros: UInt64, nowMicros: UInt64
+    ) -> JoinResult {
+        // Straight in when it would stand first in line (nobody waiting, or a ticket holder who
+        // arrived before everyone waiting) and there is room: the line is first in, first out.
+        let first = line.waiting.first.map { arrivalMicros < $0.arrivalMicros } ?? true
+        if first, let admission = self.admitIfRoom(&line, spaceID: spaceID, connection: connection, nowMicros: nowMicros) {
             return JoinResult(decision: .admitted(admission))
         }
         var bumped: UInt64?
@@ -159,13 +172,6 @@ public struct AdmissionController: Sendable {
             break
         case .placedBumping(_, let loser):
             bumped = loser
-        }
-        // An early ticket holder may be at the head with a slot free.
-        if line.waiting.first?.connection == connection,
-            let admission = self.admitIfRoom(&line, spaceID: spaceID, connection: connection, nowMicros: nowMicros)
-        {
-            line.waiting.remove(connection: connection)
-            return JoinResult(decision: .admitted(admission), bumped: bumped)
         }
         let position = line.waiting.position(of: connection)!
         return JoinResult(decision: .waiting(position: position, etaSeconds: Self.eta(line, position: position, nowMicros)), bumped: bumped)

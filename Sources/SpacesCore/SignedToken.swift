@@ -85,7 +85,8 @@ public struct TokenSigner: Sendable {
     public func verify(_ string: String, kind: SignedToken.Kind, spaceID: String, nowMicros: UInt64) throws(SignedToken.Invalid) -> SignedToken {
         let parts = string.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, string.utf8.count <= 1024,
-            let payload = Self.unbase64url(parts[0]), let mac = Self.unbase64url(parts[1])
+            let payload = Self.unbase64url(parts[0]), let mac = Self.unbase64url(parts[1]),
+            mac.count == SHA256.byteCount, payload.count >= 26
         else { throw .malformed }
         guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: self.key) else {
             throw .badSignature

@@ -20,7 +20,7 @@ let benchmarks: @Sendable () -> Void = {
         let encoded = SampleBatch.encoded(batch)
 
         // What the server does once per batch it relays: frame it as a WebSocket binary message.
-        Benchmark("Wire.encode-batch/\(name)") { benchmark in
+        Benchmark("Wire.encode-batch_\(name)") { benchmark in
             let cpuStart = ThreadCPUTime.now()
             for _ in benchmark.scaledIterations {
                 blackHole(PreframedMessage(batch: batch))
@@ -35,7 +35,7 @@ let benchmarks: @Sendable () -> Void = {
         }
 
         // What the server does with each batch a host publishes: parse it, slicing the frames.
-        Benchmark("Wire.decode-batch/\(name)") { benchmark in
+        Benchmark("Wire.decode-batch_\(name)") { benchmark in
             let cpuStart = ThreadCPUTime.now()
             for _ in benchmark.scaledIterations {
                 blackHole(try AudioBatch.decode(encoded))
