@@ -18,6 +18,9 @@ struct ListenCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many seconds.")
     var duration: Double?
 
+    @Option(help: "How many times to come back with a ticket when the waiting room is full.")
+    var retries = 10
+
     func validate() throws {
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
         _ = try ServerURL(self.url)
@@ -25,11 +28,36 @@ struct ListenCommand: AsyncParsableCommand {
 
     func run() async throws {
         let recorder = try self.out.map { try Recorder(path: $0) }
-        let listener = try Listener(url: self.url)
+        var url = self.url
+        var attempt = 0
+        while true {
+            let (report, retry) = try await self.listenOnce(url: url, recorder: recorder)
+            guard let retry, attempt < self.retries else {
+                try self.finish(report, recorder: recorder)
+                return
+            }
+            attempt += 1
+            print("the waiting room is full: coming back in \(retry.seconds) s with a ticket (\(attempt)/\(self.retries))")
+            try await Task.sleep(for: .seconds(retry.seconds))
+            url = Self.url(self.url, ticket: retry.ticket)
+        }
+    }
+
+    /// The URL with `ticket=` set (replacing one already there).
+    static func url(_ base: String, ticket: String) -> String {
+        let parts = base.split(separator: "?", maxSplits: 1)
+        let kept = parts.count == 2 ? parts[1].split(separator: "&").filter { !$0.hasPrefix("ticket=") } : []
+        return String(parts[0]) + "?" + (kept.map(String.init) + ["ticket=\(ticket)"]).joined(separator: "&")
+    }
+
+    private func listenOnce(url: String, recorder: Recorder?) async throws -> (ListenReport?, (seconds: Int, ticket: String)?) {
+        let listener = try Listener(url: url)
         let line = LiveLine()
         var tick = 0
         var recordError: (any Error)?
-        let report = try await listener.listen(
+        let report: ListenReport
+        do {
+            report = try await listener.listen(
             duration: self.duration.map { .milliseconds(Int64($0 * 1000)) },
             onEvent: { event, _ in
                 switch event {
@@ -59,14 +87,27 @@ struct ListenCommand: AsyncParsableCommand {
                 tick += 1
                 line.update(Self.summary(report), tick: tick)
             }
-        )
+            )
+        } catch let refused as WebSocketClient.Refused {
+            guard refused.status == 503, let ticket = refused.response.apiError?.ticket else { throw refused }
+            return (nil, (refused.response.apiError?.retryAfterSeconds ?? 30, ticket))
+        }
         line.finish()
+        if let recordError { throw recordError }
+        if let refused = report.refused { return (report, (refused.retryAfterSeconds, refused.ticket)) }
+        return (report, nil)
+    }
+
+    private func finish(_ report: ListenReport?, recorder: Recorder?) throws {
         try recorder?.finish()
+        guard let report else {
+            print("gave up: the waiting room stayed full")
+            throw ExitCode(3)
+        }
         print(Self.summary(report))
         if let code = report.closeCode {
             print("closed: \(CloseCode(rawValue: code)?.description ?? String(code)) \(report.closeReason)")
         }
-        if let recordError { throw recordError }
     }
 
     static func summary(_ report: ListenReport) -> String {
