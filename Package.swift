@@ -78,6 +78,20 @@ let package = Package(
             ]
         ),
 
+        // The load tester: simulated listeners, reports and SLOs.
+        .target(
+            name: "SpacesLoad",
+            dependencies: [
+                "SpacesCore",
+                "SpacesClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+
         // The `spaces` command.
         .executableTarget(
             name: "SpacesCLI",
@@ -86,6 +100,7 @@ let package = Package(
                 "SpacesOpus",
                 "SpacesServer",
                 "SpacesClient",
+                "SpacesLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -102,6 +117,15 @@ let package = Package(
         .testTarget(
             name: "SpacesOpusTests",
             dependencies: ["SpacesOpus"]
+        ),
+        .testTarget(
+            name: "SpacesLoadTests",
+            dependencies: [
+                "SpacesLoad",
+                "SpacesCore",
+                "SpacesServer",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
         ),
         .testTarget(
             name: "SpacesServerTests",

@@ -11,7 +11,12 @@ struct ClientOptions: ParsableArguments {
 
     /// The host key from the flag or the environment.
     func requireHostKey() throws -> String {
-        if let hostKey, !hostKey.isEmpty { return hostKey }
+        try Self.hostKey(self.hostKey)
+    }
+
+    /// `flag` if given, else SPACES_HOST_KEY; an error naming both when neither is set.
+    static func hostKey(_ flag: String?) throws -> String {
+        if let flag, !flag.isEmpty { return flag }
         if let key = ProcessInfo.processInfo.environment["SPACES_HOST_KEY"], !key.isEmpty { return key }
         throw ValidationError("a host key is needed: --host-key or SPACES_HOST_KEY")
     }

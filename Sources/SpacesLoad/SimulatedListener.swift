@@ -1,0 +1,489 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+import SpacesClient
+import SpacesCore
+
+/// One simulated listener: joins, waits, listens, misbehaves as its part says, and records.
+///
+/// Light on purpose, so that the server is what a run measures: it reads batch headers
+/// (sequence, capture time) and the type of text events, and parses JSON only for the rare
+/// events that carry something it needs (`waiting`, `welcome`, `refused`). Owned by its event
+/// loop, like its ``LoopRecorder``.
+final class SimulatedListener {
+    enum Phase {
+        case idle, connecting, waiting, admitted, closing, done
+    }
+
+    let index: Int
+    let behaviour: LoadPlan.Behaviour
+    let plan: LoadPlan
+    let recorder: LoopRecorder
+    let eventLoop: any EventLoop
+    let url: ServerURL
+    let sourceAddress: String?
+    let deadline: NIODeadline
+    private(set) var phase = Phase.idle
+    private var channel: (any Channel)?
+    private var context: ChannelHandlerContext?
+    private var joinStarted = NIODeadline.now()
+    private var answered = false
+    private var enteredLine: NIODeadline?
+    private var lastPosition: Int?
+    private var sequence = SequenceTracker()
+    private var resumeToken: String?
+    private var resuming = false
+    private var churned = false
+    private var slowReader: RepeatedTask?
+    /// A close frame arrived on the current connection.
+    private(set) var sawClose = false
+
+    init(index: Int, plan: LoadPlan, recorder: LoopRecorder, url: ServerURL, sourceAddress: String?, deadline: NIODeadline) {
+        self.index = index
+        self.behaviour = plan.behaviour(of: index)
+        self.plan = plan
+        self.recorder = recorder
+        self.eventLoop = recorder.eventLoop
+        self.url = url
+        self.sourceAddress = sourceAddress
+        self.deadline = deadline
+    }
+
+    // MARK: Joining
+
+    func start() {
+        self.recorder.report.listeners += 1
+        self.join(target: self.url.target)
+    }
+
+    private func join(target: String) {
+        guard NIODeadline.now() < self.deadline else {
+            self.phase = .done
+            return
+        }
+        self.phase = .connecting
+        self.joinStarted = .now()
+        self.answered = false
+        self.sawClose = false
+        let small = self.behaviour == .slow || self.behaviour == .stall
+        var bootstrap = ClientBootstrap(group: self.eventLoop)
+            .connectTimeout(.seconds(10))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+        if small {
+            bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(self.plan.slowReceiveBufferBytes))
+        }
+        if let source = self.sourceAddress, let address = try? SocketAddress(ipAddress: source, port: 0) {
+            bootstrap = bootstrap.bind(to: address)
+        }
+        let url = self.url
+        let bound = NIOLoopBound(self, eventLoop: self.eventLoop)
+        let outcome = self.eventLoop.makePromise(of: Outcome.self)
+        bootstrap.channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try Self.configureUpgrade(channel: channel, url: url, target: target, listener: bound).cascade(to: outcome)
+            }
+        }
+        .connect(host: url.host, port: url.port)
+        .whenFailure { outcome.fail($0) }
+        outcome.futureResult.assumeIsolated().whenComplete { result in
+            let listener = bound.value
+            switch result {
+            case .success(.upgraded):
+                break
+            case .success(.refused(let status, let retryAfter, let ticket)):
+                listener.refused(status: status, retryAfter: retryAfter, ticket: ticket)
+            case .failure(let error):
+                listener.failed(error)
+            }
+        }
+    }
+
+    enum Outcome: Sendable {
+        case upgraded
+        case refused(status: Int, retryAfter: Int?, ticket: String?)
+    }
+
+    private static func configureUpgrade(
+        channel: any Channel, url: ServerURL, target: String, listener: NIOLoopBound<SimulatedListener>
+    ) throws -> EventLoopFuture<Outcome> {
+        let upgrader = NIOTypedWebSocketClientUpgrader<Outcome>(
+            maxFrameSize: 1 << 20,
+            upgradePipelineHandler: { channel, _ in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = LightFrameHandler(listener: listener.value)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    return .upgraded
+                }
+            }
+        )
+        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target)
+        head.headers.add(name: "host", value: url.hostHeader)
+        head.headers.add(name: "content-length", value: "0")
+        let configuration = NIOTypedHTTPClientUpgradeConfiguration(
+            upgradeRequestHead: head,
+            upgraders: [upgrader],
+            notUpgradingCompletionHandler: { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let promise = channel.eventLoop.makePromise(of: Outcome.self)
+                    try channel.pipeline.syncOperations.addHandler(RefusalReader(promise: promise))
+                    return promise.futureResult
+                }.flatMap { $0 }
+            }
+        )
+        var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
+        pipeline.leftOverBytesStrategy = .forwardBytes
+        return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
+    }
+
+    private func firstAnswer() {
+        guard !self.answered else { return }
+        self.answered = true
+        _ = self.recorder.report.answerMicros.record(UInt64((NIODeadline.now() - self.joinStarted).nanoseconds / 1000))
+    }
+
+    private func refused(status: Int, retryAfter: Int?, ticket: String?) {
+        self.firstAnswer()
+        self.recorder.report.httpRefusals[String(status), default: 0] += 1
+        self.recorder.withSecond { $0.refused += 1 }
+        self.phase = .idle
+        guard status == 503, self.plan.honorRetry, let ticket else {
+            self.phase = .done
+            return
+        }
+        self.retry(after: retryAfter ?? 30, ticket: ticket)
+    }
+
+    private func retry(after seconds: Int, ticket: String) {
+        let wait = TimeAmount.seconds(Int64(max(1, seconds)))
+        guard NIODeadline.now() + wait < self.deadline else {
+            self.phase = .done
+            return
+        }
+        let bound = NIOLoopBound(self, eventLoop: self.eventLoop)
+        let target = self.targetWith(("ticket", ticket))
+        self.eventLoop.scheduleTask(in: wait) { bound.value.join(target: target) }
+    }
+
+    private func failed(_ error: any Error) {
+        self.recorder.report.failures[Self.kind(of: error), default: 0] += 1
+        self.recorder.withSecond { $0.failed += 1 }
+        self.phase = .done
+    }
+
+    static func kind(of error: any Error) -> String {
+        switch error {
+        case let error as IOError:
+            switch error.errnoCode {
+            case ECONNREFUSED: return "connection_refused"
+            case ECONNRESET: return "connection_reset"
+            case EADDRNOTAVAIL: return "no_source_port"
+            case EMFILE, ENFILE: return "too_many_open_files"
+            default: return "io_\(error.errnoCode)"
+            }
+        case ChannelError.connectTimeout: return "connect_timeout"
+        case is NIOHTTPClientUpgradeError: return "bad_upgrade"
+        default: return String(describing: type(of: error))
+        }
+    }
+
+    private func targetWith(_ item: (String, String)) -> String {
+        let parts = self.url.target.split(separator: "?", maxSplits: 1)
+        var query = parts.count == 2 ? parts[1].split(separator: "&").map(String.init) : []
+        query.removeAll { $0.hasPrefix("\(item.0)=") }
+        query.append("\(item.0)=\(item.1)")
+        return String(parts[0]) + "?" + query.joined(separator: "&")
+    }
+
+    // MARK: On the socket (from LightFrameHandler)
+
+    func upgraded(context: ChannelHandlerContext) {
+        self.context = context
+        self.channel = context.channel
+        _ = self.recorder.report.connectMicros.record(UInt64((NIODeadline.now() - self.joinStarted).nanoseconds / 1000))
+        // Ends the run's connection at the deadline, politely.
+        let bound = NIOLoopBound(self, eventLoop: self.eventLoop)
+        self.eventLoop.scheduleTask(deadline: self.deadline) { bound.value.finish() }
+    }
+
+    func text(_ data: ByteBuffer) {
+        let view = data.readableBytesView
+        if Self.contains(view, #""type":"state""#) { return }
+        if Self.contains(view, #""type":"waiting""#) {
+            self.waiting(Self.decode(ServerEvent.Waiting.self, data))
+        } else if Self.contains(view, #""type":"welcome""#) {
+            self.welcome(Self.decode(ServerEvent.Welcome.self, data))
+        } else if Self.contains(view, #""type":"refused""#) {
+            if let refused = Self.decode(ServerEvent.Refused.self, data) {
+                self.recorder.withSecond { $0.refused += 1 }
+                self.leaveLine()
+                if self.plan.honorRetry { self.retry(after: refused.retryAfterSeconds, ticket: refused.ticket) }
+            }
+        }
+    }
+
+    private func waiting(_ event: ServerEvent.Waiting?) {
+        guard let event else { return }
+        self.firstAnswer()
+        if self.enteredLine == nil {
+            self.enteredLine = .now()
+            self.phase = .waiting
+            self.recorder.waiting += 1
+            self.recorder.report.waitingAnswers += 1
+            self.recorder.withSecond { $0.waitingAnswers += 1 }
+        }
+        if let last = self.lastPosition, event.position > last { self.recorder.report.positionsWentBack += 1 }
+        self.lastPosition = event.position
+    }
+
+    private func welcome(_ event: ServerEvent.Welcome?) {
+        self.firstAnswer()
+        let now = NIODeadline.now()
+        _ = self.recorder.report.welcomeMicros.record(UInt64((now - self.joinStarted).nanoseconds / 1000))
+        if let entered = self.enteredLine {
+            self.leaveLine()
+            _ = self.recorder.report.waitedMicros.record(UInt64((now - entered).nanoseconds / 1000))
+            self.recorder.report.admittedFromWaiting += 1
+            self.recorder.admissionsFromLine.append((entered, now))
+        }
+        self.phase = .admitted
+        self.recorder.connected += 1
+        self.recorder.report.admitted += 1
+        if self.resuming { self.recorder.report.resumed += 1 }
+        self.recorder.withSecond { $0.admitted += 1 }
+        self.resumeToken = event?.resumeToken
+        self.misbehave()
+    }
+
+    private func leaveLine() {
+        if self.enteredLine != nil, self.phase == .waiting {
+            self.recorder.waiting -= 1
+            self.phase = .connecting
+        }
+        self.enteredLine = nil
+        self.lastPosition = nil
+    }
+
+    func audio(_ data: ByteBuffer) {
+        guard data.readableBytes >= AudioBatch.headerSize,
+            let count = data.getInteger(at: data.readerIndex + 1, as: UInt8.self),
+            let first = data.getInteger(at: data.readerIndex + 2, as: UInt32.self),
+            let capture = data.getInteger(at: data.readerIndex + 6, as: UInt64.self)
+        else { return }
+        let before = self.sequence
+        self.sequence.record(first: first, count: Int(count))
+        let lost = self.sequence.lost - before.lost
+        let now = WallClock.nowMicros()
+        let latency = now > capture ? now - capture : 0
+        let report = self.recorder
+        report.report.framesReceived += Int(count)
+        report.report.framesLost += lost
+        report.report.gaps += self.sequence.gaps - before.gaps
+        report.report.outOfOrderBatches += self.sequence.outOfOrder - before.outOfOrder
+        report.report.bytesReceived += data.readableBytes
+        _ = report.report.latencyMicros.record(min(latency, 590_000_000))
+        report.withSecond { second in
+            second.framesReceived += Int(count)
+            second.framesLost += lost
+            second.latency.record(micros: latency)
+        }
+    }
+
+    func closed(code: UInt16?) {
+        self.recorder.report.closeCodes[code.map(String.init) ?? "none", default: 0] += 1
+    }
+
+    /// The server sent its close frame.
+    func finishClosed() {
+        self.sawClose = true
+    }
+
+    /// The socket is gone (after a close, a drop or the end of the run).
+    func inactive() {
+        self.slowReader?.cancel()
+        self.slowReader = nil
+        if self.phase == .admitted { self.recorder.connected -= 1 }
+        self.leaveLine()
+        self.context = nil
+        self.channel = nil
+        if self.phase != .idle { self.phase = .done }
+    }
+
+    // MARK: Behaviours
+
+    private func misbehave() {
+        guard let channel = self.channel else { return }
+        switch self.behaviour {
+        case .steady:
+            break
+        case .stall:
+            // Stops reading for good: the server must drop, then evict it.
+            _ = channel.setOption(.autoRead, value: false)
+        case .slow:
+            // Reads 512 bytes every 200 ms: ~2.5 KB/s, below a voice stream's rate.
+            _ = channel.setOption(.autoRead, value: false)
+            _ = channel.setOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 512))
+            _ = channel.setOption(.maxMessagesPerRead, value: 1)
+            self.slowReader = self.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(200), delay: .milliseconds(200)) { _ in
+                channel.read()
+            }
+        case .churn:
+            guard !self.churned else { return }
+            self.churned = true
+            let remaining = self.deadline - .now()
+            let after = TimeAmount.nanoseconds(Int64(Double(remaining.nanoseconds) * (0.2 + 0.3 * Double(self.index % 7) / 7)))
+            let bound = NIOLoopBound(self, eventLoop: self.eventLoop)
+            self.eventLoop.scheduleTask(in: after) { bound.value.dropAndResume() }
+        }
+    }
+
+    /// Drops the socket without a close frame (a network change) and comes back with `?resume=`.
+    private func dropAndResume() {
+        guard self.phase == .admitted, let channel = self.channel else { return }
+        let token = self.resumeToken
+        let bound = NIOLoopBound(self, eventLoop: self.eventLoop)
+        channel.close().whenComplete { _ in
+            let listener = bound.value
+            listener.resuming = token != nil
+            listener.join(target: token.map { listener.targetWith(("resume", $0)) } ?? listener.url.target)
+        }
+    }
+
+    /// The run is over: a close frame (1000), then the socket closes when the server answers.
+    func finish() {
+        guard let context = self.context, let channel = self.channel else { return }
+        self.phase = .closing
+        if self.behaviour == .stall || self.behaviour == .slow {
+            channel.close(promise: nil)
+            return
+        }
+        var payload = context.channel.allocator.buffer(capacity: 2)
+        payload.writeInteger(CloseCode.ended.rawValue)
+        context.writeAndFlush(NIOAny(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: payload)), promise: nil)
+        channel.eventLoop.scheduleTask(in: .seconds(3)) { channel.close(promise: nil) }
+    }
+
+    // MARK: Parsing helpers
+
+    static func contains(_ bytes: ByteBufferView, _ needle: StaticString) -> Bool {
+        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard bytes.count >= pattern.count else { return false }
+        return bytes.withContiguousStorageIfAvailable { haystack in
+            var i = 0
+            while i + pattern.count <= haystack.count {
+                if haystack[i] == pattern[0] && memcmp(haystack.baseAddress! + i, pattern.baseAddress!, pattern.count) == 0 {
+                    return true
+                }
+                i += 1
+            }
+            return false
+        } ?? false
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ data: ByteBuffer) -> T? {
+        try? JSONDecoder().decode(T.self, from: Data(data.readableBytesView))
+    }
+}
+
+@available(*, unavailable)
+extension SimulatedListener: Sendable {}
+
+/// The WebSocket side of a ``SimulatedListener``.
+final class LightFrameHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private var listener: SimulatedListener?
+
+    init(listener: SimulatedListener) {
+        self.listener = listener
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.listener?.upgraded(context: context)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = Self.unwrapInboundIn(data)
+        switch frame.opcode {
+        case .binary:
+            self.listener?.audio(frame.data)
+        case .text:
+            self.listener?.text(frame.data)
+        case .ping:
+            context.writeAndFlush(
+                Self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.data)), promise: nil
+            )
+        case .connectionClose:
+            var data = frame.data
+            let code = data.readInteger(as: UInt16.self)
+            self.listener?.closed(code: code)
+            self.listener?.finishClosed()
+            var payload = context.channel.allocator.buffer(capacity: 2)
+            payload.writeInteger(code ?? CloseCode.ended.rawValue)
+            context.writeAndFlush(
+                Self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: payload))
+            ).whenComplete { _ in context.close(promise: nil) }
+        default:
+            break
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let listener = self.listener {
+            if !listener.sawClose { listener.closed(code: nil) }
+            listener.inactive()
+        }
+        self.listener = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
+
+@available(*, unavailable)
+extension LightFrameHandler: Sendable {}
+
+/// Reads the status, `Retry-After` and ticket of a refused upgrade.
+final class RefusalReader: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+
+    private let promise: EventLoopPromise<SimulatedListener.Outcome>
+    private var status = 0
+    private var retryAfter: Int?
+    private var body = ByteBuffer()
+
+    init(promise: EventLoopPromise<SimulatedListener.Outcome>) {
+        self.promise = promise
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch Self.unwrapInboundIn(data) {
+        case .head(let head):
+            self.status = Int(head.status.code)
+            self.retryAfter = head.headers.first(name: "retry-after").flatMap { Int($0) }
+        case .body(var chunk):
+            if self.body.readableBytes < 8192 { self.body.writeBuffer(&chunk) }
+        case .end:
+            let ticket = try? JSONDecoder().decode(APIError.Body.self, from: Data(self.body.readableBytesView)).ticket
+            self.promise.succeed(.refused(status: self.status, retryAfter: self.retryAfter, ticket: ticket))
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.promise.fail(ChannelError.eof)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.promise.fail(error)
+        context.close(promise: nil)
+    }
+}
+
+@available(*, unavailable)
+extension RefusalReader: Sendable {}
