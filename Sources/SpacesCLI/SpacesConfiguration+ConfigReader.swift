@@ -15,6 +15,27 @@ extension SpacesConfiguration {
         self.server.backlog = reader.int(forKey: "server.backlog", default: d.server.backlog)
         self.server.shutdownGraceSeconds = reader.int(forKey: "server.shutdownGraceSeconds", default: d.server.shutdownGraceSeconds)
         self.relay.stateIntervalMs = reader.int(forKey: "relay.stateIntervalMs", default: d.relay.stateIntervalMs)
+        self.relay.writesPerSecondPerCore = reader.int(forKey: "relay.writesPerSecondPerCore", default: d.relay.writesPerSecondPerCore)
+        self.relay.maxBatchLatencyMs = reader.int(forKey: "relay.maxBatchLatencyMs", default: d.relay.maxBatchLatencyMs)
+        self.relay.writesPerSlice = reader.int(forKey: "relay.writesPerSlice", default: d.relay.writesPerSlice)
+        self.relay.maxQueuedBatches = reader.int(forKey: "relay.maxQueuedBatches", default: d.relay.maxQueuedBatches)
+        self.admission.joinsPerSecond = reader.int(forKey: "admission.joinsPerSecond", default: d.admission.joinsPerSecond)
+        self.admission.joinBurst = reader.int(forKey: "admission.joinBurst", default: d.admission.joinBurst)
+        self.admission.waitingRoomSize = reader.int(forKey: "admission.waitingRoomSize", default: d.admission.waitingRoomSize)
+        self.admission.resumeGraceSeconds = reader.int(forKey: "admission.resumeGraceSeconds", default: d.admission.resumeGraceSeconds)
+        self.admission.ticketSeconds = reader.int(forKey: "admission.ticketSeconds", default: d.admission.ticketSeconds)
+        self.admission.retryAfterSeconds = reader.int(forKey: "admission.retryAfterSeconds", default: d.admission.retryAfterSeconds)
+        self.admission.positionUpdateSeconds = reader.int(
+            forKey: "admission.positionUpdateSeconds", default: d.admission.positionUpdateSeconds
+        )
+        self.admission.tickMs = reader.int(forKey: "admission.tickMs", default: d.admission.tickMs)
+        self.admission.secret = reader.string(forKey: "admission.secret", isSecret: true, default: d.admission.secret)
+        self.backpressure.budgetMs = reader.int(forKey: "backpressure.budgetMs", default: d.backpressure.budgetMs)
+        self.backpressure.assumedBitrate = reader.int(forKey: "backpressure.assumedBitrate", default: d.backpressure.assumedBitrate)
+        self.backpressure.socketSendBufferBytes = reader.int(
+            forKey: "backpressure.socketSendBufferBytes", default: d.backpressure.socketSendBufferBytes
+        )
+        self.backpressure.evictAfterMs = reader.int(forKey: "backpressure.evictAfterMs", default: d.backpressure.evictAfterMs)
         self.spaces.defaultCapacity = reader.int(forKey: "spaces.defaultCapacity", default: d.spaces.defaultCapacity)
         self.spaces.maxCapacity = reader.int(forKey: "spaces.maxCapacity", default: d.spaces.maxCapacity)
         self.spaces.maxTitleLength = reader.int(forKey: "spaces.maxTitleLength", default: d.spaces.maxTitleLength)

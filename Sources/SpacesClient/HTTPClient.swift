@@ -41,19 +41,19 @@ public enum HTTPClient {
     }
 }
 
-/// Collects one HTTP response into an ``HTTPResponse``.
-final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
+/// Collects one HTTP response into an ``HTTPResponse`` (body bounded), then closes.
+public final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler {
+    public typealias InboundIn = HTTPClientResponsePart
 
     private let promise: EventLoopPromise<HTTPResponse>
     private var head: HTTPResponseHead?
     private var body: [UInt8] = []
 
-    init(promise: EventLoopPromise<HTTPResponse>) {
+    public init(promise: EventLoopPromise<HTTPResponse>) {
         self.promise = promise
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch Self.unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
@@ -69,12 +69,12 @@ final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    public func channelInactive(context: ChannelHandlerContext) {
         self.promise.fail(ChannelError.eof)
         context.fireChannelInactive()
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
         self.promise.fail(error)
         context.close(promise: nil)
     }

@@ -37,33 +37,11 @@ public enum WebSocketClient {
         }
         let upgrade: EventLoopFuture<Upgrade> = try await bootstrap.connect(host: url.host, port: url.port) { channel in
             channel.eventLoop.makeCompletedFuture {
-                let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(
-                    maxFrameSize: maxFrameSize,
-                    upgradePipelineHandler: { channel, _ in
-                        channel.eventLoop.makeCompletedFuture {
-                            .websocket(try NIOAsyncChannel(wrappingChannelSynchronously: channel))
-                        }
-                    }
+                try Self.configureUpgrade(
+                    channel: channel, url: url, headers: headers, maxFrameSize: maxFrameSize,
+                    upgraded: { .websocket(try NIOAsyncChannel(wrappingChannelSynchronously: $0)) },
+                    refused: { .refused($0) }
                 )
-                var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: url.target)
-                head.headers.add(name: "host", value: url.hostHeader)
-                head.headers.add(name: "content-length", value: "0")
-                for (name, value) in headers { head.headers.add(name: name, value: value) }
-                let configuration = NIOTypedHTTPClientUpgradeConfiguration(
-                    upgradeRequestHead: head,
-                    upgraders: [upgrader],
-                    notUpgradingCompletionHandler: { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            let promise = channel.eventLoop.makePromise(of: HTTPResponse.self)
-                            try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
-                            return .refused(promise.futureResult)
-                        }
-                    }
-                )
-                var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
-                // The server's first frame (welcome) may arrive in the same read as its 101.
-                pipeline.leftOverBytesStrategy = .forwardBytes
-                return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
             }
         }
         switch try await upgrade.get() {
@@ -72,5 +50,37 @@ public enum WebSocketClient {
         case .refused(let response):
             throw Refused(response: try await response.get())
         }
+    }
+
+    /// Sets up the HTTP upgrade to a WebSocket on a new channel: `upgraded` installs what runs
+    /// on the WebSocket, `refused` gets the whole HTTP answer when the server says no.
+    public static func configureUpgrade<Result: Sendable>(
+        channel: any Channel, url: ServerURL, headers: [(String, String)] = [], maxFrameSize: Int = 1 << 20,
+        upgraded: @escaping @Sendable (any Channel) throws -> Result,
+        refused: @escaping @Sendable (EventLoopFuture<HTTPResponse>) -> Result
+    ) throws -> EventLoopFuture<Result> {
+        let upgrader = NIOTypedWebSocketClientUpgrader<Result>(
+            maxFrameSize: maxFrameSize,
+            upgradePipelineHandler: { channel, _ in channel.eventLoop.makeCompletedFuture { try upgraded(channel) } }
+        )
+        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: url.target)
+        head.headers.add(name: "host", value: url.hostHeader)
+        head.headers.add(name: "content-length", value: "0")
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        let configuration = NIOTypedHTTPClientUpgradeConfiguration(
+            upgradeRequestHead: head,
+            upgraders: [upgrader],
+            notUpgradingCompletionHandler: { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let promise = channel.eventLoop.makePromise(of: HTTPResponse.self)
+                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
+                    return refused(promise.futureResult)
+                }
+            }
+        )
+        var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
+        // The server's first frame (welcome) may arrive in the same read as its 101.
+        pipeline.leftOverBytesStrategy = .forwardBytes
+        return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
     }
 }

@@ -5,7 +5,7 @@
 public enum CloseCode: UInt16, Sendable, CaseIterable, CustomStringConvertible {
     /// The Space ended (the host ended it, or its publisher finished). Sent after an `ended` event.
     case ended = 1000
-    /// The server is shutting down or draining; reconnect (with `?resume=` once that exists).
+    /// The node is shutting down or draining; reconnect (an admitted listener with `?resume=`).
     case goingAway = 1001
     /// The peer broke the WebSocket protocol or the Spaces protocol (a malformed batch, a bad frame).
     case protocolError = 1002
@@ -20,7 +20,8 @@ public enum CloseCode: UInt16, Sendable, CaseIterable, CustomStringConvertible {
     case messageTooBig = 1009
     /// The server failed internally; the client may retry.
     case internalError = 1011
-    /// The Space or node filled up between the HTTP checks and the upgrade; retry later.
+    /// No place in line after all (the room filled, or an earlier ticket holder took the place);
+    /// a `refused` event with a ticket comes first when there is one. Retry later.
     case tryAgainLater = 1013
     /// The credentials were missing or wrong.
     case unauthorized = 4001

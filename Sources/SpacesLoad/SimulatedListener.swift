@@ -108,33 +108,22 @@ final class SimulatedListener {
     private static func configureUpgrade(
         channel: any Channel, url: ServerURL, target: String, listener: NIOLoopBound<SimulatedListener>
     ) throws -> EventLoopFuture<Outcome> {
-        let upgrader = NIOTypedWebSocketClientUpgrader<Outcome>(
-            maxFrameSize: 1 << 20,
-            upgradePipelineHandler: { channel, _ in
-                channel.eventLoop.makeCompletedFuture {
-                    let handler = LightFrameHandler(listener: listener.value)
-                    try channel.pipeline.syncOperations.addHandler(handler)
-                    return .upgraded
+        let outcome: EventLoopFuture<EventLoopFuture<Outcome>> = try WebSocketClient.configureUpgrade(
+            channel: channel, url: url.with(target: target),
+            upgraded: { channel in
+                try channel.pipeline.syncOperations.addHandler(LightFrameHandler(listener: listener.value))
+                return channel.eventLoop.makeSucceededFuture(.upgraded)
+            },
+            refused: { response in
+                response.map { response in
+                    .refused(
+                        status: response.status, retryAfter: response.headers.first(name: "retry-after").flatMap { Int($0) },
+                        ticket: response.apiError?.ticket
+                    )
                 }
             }
         )
-        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target)
-        head.headers.add(name: "host", value: url.hostHeader)
-        head.headers.add(name: "content-length", value: "0")
-        let configuration = NIOTypedHTTPClientUpgradeConfiguration(
-            upgradeRequestHead: head,
-            upgraders: [upgrader],
-            notUpgradingCompletionHandler: { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let promise = channel.eventLoop.makePromise(of: Outcome.self)
-                    try channel.pipeline.syncOperations.addHandler(RefusalReader(promise: promise))
-                    return promise.futureResult
-                }.flatMap { $0 }
-            }
-        )
-        var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
-        pipeline.leftOverBytesStrategy = .forwardBytes
-        return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
+        return outcome.flatMap { $0 }
     }
 
     private func firstAnswer() {
@@ -446,44 +435,3 @@ final class LightFrameHandler: ChannelInboundHandler {
 
 @available(*, unavailable)
 extension LightFrameHandler: Sendable {}
-
-/// Reads the status, `Retry-After` and ticket of a refused upgrade.
-final class RefusalReader: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-
-    private let promise: EventLoopPromise<SimulatedListener.Outcome>
-    private var status = 0
-    private var retryAfter: Int?
-    private var body = ByteBuffer()
-
-    init(promise: EventLoopPromise<SimulatedListener.Outcome>) {
-        self.promise = promise
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch Self.unwrapInboundIn(data) {
-        case .head(let head):
-            self.status = Int(head.status.code)
-            self.retryAfter = head.headers.first(name: "retry-after").flatMap { Int($0) }
-        case .body(var chunk):
-            if self.body.readableBytes < 8192 { self.body.writeBuffer(&chunk) }
-        case .end:
-            let ticket = try? JSONDecoder().decode(APIError.Body.self, from: Data(self.body.readableBytesView)).ticket
-            self.promise.succeed(.refused(status: self.status, retryAfter: self.retryAfter, ticket: ticket))
-            context.close(promise: nil)
-        }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        self.promise.fail(ChannelError.eof)
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        self.promise.fail(error)
-        context.close(promise: nil)
-    }
-}
-
-@available(*, unavailable)
-extension RefusalReader: Sendable {}

@@ -72,6 +72,15 @@ final class AdmissionGate: Sendable {
         }
     }
 
+    /// Closes every waiting connection with `code` (the node is draining).
+    func closeWaiting(_ code: CloseCode, reason: String) {
+        for handle in self.handles.withLock({ Array($0.values) }) {
+            handle.run { connection in
+                if connection.isWaiting { connection.close(code, reason: reason) }
+            }
+        }
+    }
+
     // MARK: Before the upgrade
 
     /// Checks a listener's `ticket`/`resume` and whether it would get a place; the error is the
@@ -154,6 +163,7 @@ final class AdmissionGate: Sendable {
                               ticket: self.ticket(space: space, arrivalMicros: plan.arrivalMicros, now: now))
         }
         if let bumped = result.bumped, let handle = self.handles.withLock({ $0[bumped] }) {
+            self.metrics.refused(.waitingRoomFull)
             let retry = self.configuration.retryAfterSeconds
             let gate = self
             handle.run { connection in

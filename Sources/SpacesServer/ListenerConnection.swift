@@ -36,6 +36,8 @@ final class ListenerConnection: ChannelInboundHandler {
     var slot = -1
     /// When the listener first could not take a batch, while it still cannot.
     var behindSince: NIODeadline?
+    /// Audio batches this listener missed because it was over its budget.
+    private(set) var droppedBatches = 0
     /// The latest `state` event it could not take yet (coalesced: newer replaces older).
     private var pendingState: ByteBuffer?
 
@@ -84,6 +86,10 @@ final class ListenerConnection: ChannelInboundHandler {
         switch self.phase {
         case .pending, .waiting: break
         case .admitted, .done: return
+        }
+        guard self.space.state == .live else {
+            self.sendEndedAndClose(reason: "ended")
+            return
         }
         self.phase = .admitted(listenerID: listenerID)
         let welcome = ServerEvent.welcome(.init(
@@ -135,6 +141,9 @@ final class ListenerConnection: ChannelInboundHandler {
         case .done:
             return
         case .admitted(let listenerID):
+            if self.droppedBatches > 0 {
+                self.logger.debug("listener left", metadata: ["listener": "\(listenerID)", "droppedBatches": "\(self.droppedBatches)"])
+            }
             self.relay.shard(on: self.channel!.eventLoop).remove(self)
             self.space.listenerLeft()
             self.gate?.leave(number: self.number, listenerID: listenerID, space: self.space, hold: !self.closedCleanly)
@@ -213,6 +222,7 @@ final class ListenerConnection: ChannelInboundHandler {
             self.peer.writer.send(bytes)
             return .sent
         }
+        self.droppedBatches += 1
         guard let since = self.behindSince else {
             self.behindSince = now
             return .dropped

@@ -117,6 +117,10 @@ public final class Shard {
     func receive(_ batch: AudioBatch, encoded: ByteBuffer, space: ObjectIdentifier) {
         self.eventLoop.assertInEventLoop()
         guard let group = self.spaces[space] else { return }
+        if !group.pending.isEmpty && group.pending.count + batch.frames.count > self.framesPerWrite {
+            // Never more than frames per write in one batch: send what is held first.
+            self.flush(group)
+        }
         if group.pending.isEmpty && batch.frames.count >= self.framesPerWrite {
             self.enqueue(Delivery(group: group, payload: .audio(encoded)))
             return
@@ -126,7 +130,7 @@ public final class Shard {
             group.pendingCapture = batch.captureTimeMicros
         }
         group.pending.append(contentsOf: batch.frames)
-        if group.pending.count >= self.framesPerWrite || group.pending.count >= AudioBatch.maximumFrameCount - 50 {
+        if group.pending.count >= self.framesPerWrite {
             self.flush(group)
         } else if group.flush == nil {
             // If the host pauses, what is held goes out after the time it stands for.
@@ -180,9 +184,10 @@ public final class Shard {
 
     private func enqueue(_ delivery: Delivery) {
         self.queue.append(delivery)
+        // The delivery at the head may be half written; it is never the one shed.
+        let firstSheddable = self.delivering ? self.queue.index(after: self.queue.startIndex) : self.queue.startIndex
         if self.queue.count > self.relayConfiguration.maxQueuedBatches,
-            let index = self.queue.firstIndex(where: { if case .audio = $0.payload { true } else { false } }),
-            index != self.queue.startIndex || !self.delivering
+            let index = self.queue[firstSheddable...].firstIndex(where: { if case .audio = $0.payload { true } else { false } })
         {
             // Behind by more than the queue allows: shed the oldest audio not yet started.
             self.queue.remove(at: index)

@@ -175,6 +175,7 @@ public final class SpacesServer: Service, Sendable {
         self.tickers.withLock { $0.forEach { $0.cancel() } }
         try? await channel.close()
         self.relay.closeAll(.goingAway, reason: "server shutting down")
+        self.gate.closeWaiting(.goingAway, reason: "server shutting down")
         self.publishers.closeAll(.goingAway, reason: "server shutting down")
         let deadline = ContinuousClock.now + .seconds(self.configuration.server.shutdownGraceSeconds)
         while (self.relay.listenerCount > 0 || self.publishers.count > 0) && ContinuousClock.now < deadline {
