@@ -84,11 +84,13 @@ public struct LoadCoordinator: Sendable {
         process.standardOutput = output
         process.standardError = output
         let log = Mutex("")
-        let reading = Task.detached {
-            // Each line is a progress snapshot in JSON, or something to keep for an error report.
+        // Blocking reads get a thread of their own: on the cooperative pool (one thread when the
+        // process is pinned to one core) they would starve every task, the host's among them.
+        let reading = AsyncStream.makeStream(of: Void.self)
+        let reader = Thread {
             var pending = Data()
             while true {
-                let chunk = output.fileHandleForReading.availableData  // blocks; empty at end of file
+                let chunk = output.fileHandleForReading.availableData  // empty at end of file
                 if chunk.isEmpty { break }
                 pending.append(chunk)
                 while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
@@ -101,13 +103,12 @@ public struct LoadCoordinator: Sendable {
                     }
                 }
             }
+            reading.continuation.finish()
         }
         try process.run()
-        await withCheckedContinuation { continuation in
-            process.terminationHandler = { _ in continuation.resume() }
-            if !process.isRunning { process.terminationHandler = nil; continuation.resume() }
-        }
-        _ = try? await reading.value
+        reader.start()
+        for await _ in reading.stream {}
+        process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw Failure.worker(index: index, status: process.terminationStatus, output: log.withLock { $0 })
         }

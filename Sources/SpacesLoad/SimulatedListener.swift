@@ -413,7 +413,7 @@ final class LightFrameHandler: ChannelInboundHandler {
             payload.writeInteger(code ?? CloseCode.ended.rawValue)
             context.writeAndFlush(
                 Self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: payload))
-            ).whenComplete { _ in context.close(promise: nil) }
+            ).whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
         default:
             break
         }
