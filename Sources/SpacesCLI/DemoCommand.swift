@@ -29,6 +29,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        lineBufferedOutput()
         var configuration = try await SpacesConfiguration.load(file: self.options.config, overrides: self.options.overrides)
         if configuration.server.hostKey.isEmpty { configuration.server.hostKey = Token.random(bytes: 16) }
         var logger = Logger(label: "spaces")
@@ -76,7 +77,7 @@ struct DemoCommand: AsyncParsableCommand {
                 }
             }
             group.addTask {
-                for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
+                try await waitForTerminationSignal()
                 throw CancellationError()
             }
             // The host finishing (or a signal) ends the demo.

@@ -79,6 +79,7 @@ struct HostCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            lineBufferedOutput()
             let streamer = HostStreamer(
                 api: try SpacesAPIClient(server: self.client.server), hostKey: try self.client.requireHostKey(),
                 title: self.title, capacity: self.capacity, framesPerBatch: self.framesPerBatch
@@ -105,14 +106,16 @@ struct HostCommand: AsyncParsableCommand {
                     )
                 }
                 group.addTask {
-                    for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
+                    try await waitForTerminationSignal()
                     return nil
                 }
                 let first = try await group.next()!
                 group.cancelAll()
                 if let first { return first }
                 // A signal: the streamer ends the Space as it unwinds.
-                if let next = try await group.next() { return next }
+                do {
+                    if let next = try await group.next() { return next }
+                } catch is CancellationError {}
                 return nil
             }
             line.finish()

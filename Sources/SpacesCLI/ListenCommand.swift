@@ -27,6 +27,7 @@ struct ListenCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        lineBufferedOutput()
         let recorder = try self.out.map { try Recorder(path: $0) }
         var url = self.url
         var attempt = 0

@@ -1,5 +1,6 @@
+import UnixSignals
 #if canImport(Glibc)
-import Glibc
+@preconcurrency import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
@@ -18,7 +19,7 @@ struct LiveLine: Sendable {
     func update(_ text: String, tick: Int) {
         if self.isTerminal {
             print("\r\u{1B}[2K" + text, terminator: "")
-            fflush(nil)
+            fflush(stdout)
         } else if tick % self.plainEvery == 0 {
             print(text)
         }
@@ -28,4 +29,17 @@ struct LiveLine: Sendable {
     func finish() {
         if self.isTerminal { print("") }
     }
+}
+
+/// Waits for SIGINT or SIGTERM. Returns only when one arrived (a process started in the
+/// background of a script may have them ignored, and then this waits until cancelled).
+func waitForTerminationSignal() async throws {
+    for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { return }
+    try await Task.sleep(for: .seconds(Double(Int32.max)))
+}
+
+/// Makes standard output line-buffered, so that a script or a pipe sees each line (a URL, a
+/// status) as it is printed, not when the buffer fills.
+func lineBufferedOutput() {
+    setvbuf(stdout, nil, _IOLBF, 0)
 }

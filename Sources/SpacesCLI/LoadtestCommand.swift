@@ -92,6 +92,7 @@ struct LoadtestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        lineBufferedOutput()
         if let workerIndex, let workerCount, let planFile, let reportFile {
             try await Self.runWorker(index: workerIndex, count: workerCount, planFile: planFile, reportFile: reportFile)
             return

@@ -16,6 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() async throws {
+        lineBufferedOutput()
         var configuration = try await SpacesConfiguration.load(file: self.options.config, overrides: self.options.overrides)
         var logger = Logger(label: "spaces")
         logger.logLevel = self.logLevel

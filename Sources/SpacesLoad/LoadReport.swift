@@ -50,6 +50,8 @@ public struct LoadReport: Codable, Sendable {
     /// Audio latency: arrival minus `captureTimeMicros`.
     public var latencyMicros = LoadReport.histogram()
 
+    /// Joins that got an answer: `welcome`, `waiting` or an HTTP refusal (one per attempt).
+    public var answered = 0
     public var admitted = 0
     public var admittedFromWaiting = 0
     public var resumed = 0
@@ -97,6 +99,7 @@ public struct LoadReport: Codable, Sendable {
         self.answerMicros.add(other.answerMicros)
         self.waitedMicros.add(other.waitedMicros)
         self.latencyMicros.add(other.latencyMicros)
+        self.answered += other.answered
         self.admitted += other.admitted
         self.admittedFromWaiting += other.admittedFromWaiting
         self.resumed += other.resumed

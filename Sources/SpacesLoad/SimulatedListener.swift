@@ -129,6 +129,7 @@ final class SimulatedListener {
     private func firstAnswer() {
         guard !self.answered else { return }
         self.answered = true
+        self.recorder.report.answered += 1
         _ = self.recorder.report.answerMicros.record(UInt64((NIODeadline.now() - self.joinStarted).nanoseconds / 1000))
     }
 

@@ -1,0 +1,50 @@
+# Shared by the scenario scripts: build, start a node pinned to core 0, a host, and clean up.
+# Everything started here is stopped on exit, by PID.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SPACES="$ROOT/.build/release/spaces"
+OUT="${OUT:-$ROOT/Bench/results}"
+mkdir -p "$OUT"
+PIDS=()
+cleanup() { for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+build() {
+  (cd "$ROOT" && swift build -c release --product spaces >/dev/null)
+}
+
+# start_node PORT [extra serve flags...]: the node on core 0, one event loop.
+start_node() {
+  local port=$1; shift
+  SPACES_SERVER_HOST_KEY=bench taskset -c 0 "$SPACES" serve --port "$port" --event-loops 1 --log-level warning "$@" \
+    >"$OUT/node.log" 2>&1 &
+  NODE_PID=$!
+  PIDS+=("$NODE_PID")
+  for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "the node did not start" >&2; cat "$OUT/node.log" >&2; exit 1
+}
+
+# start_host PORT CAPACITY SECONDS: a host streaming a tone on core 1; sets SPACE.
+start_host() {
+  local port=$1 capacity=$2 seconds=$3
+  taskset -c 1 "$SPACES" host start --server "http://127.0.0.1:$port" --host-key bench --title bench \
+    --capacity "$capacity" --tone 440 --duration "$seconds" >"$OUT/host.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 50); do
+    SPACE=$(sed -n 's/^Space \([0-9a-f]*\) .*/\1/p' "$OUT/host.log" | head -n 1)
+    [ -n "$SPACE" ] && return 0
+    sleep 0.1
+  done
+  echo "the host did not start" >&2; cat "$OUT/host.log" >&2; exit 1
+}
+
+# node_rss_kib: resident memory of the node now.
+node_rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$NODE_PID/status"; }
+
+# node_cpu_ticks: user+system clock ticks of the node so far.
+node_cpu_ticks() { awk '{print $14 + $15}' "/proc/$NODE_PID/stat"; }
+
+# sample_rss FILE: the node's RSS every second until killed.
+sample_rss() {
+  while kill -0 "$NODE_PID" 2>/dev/null; do node_rss_kib >>"$1" 2>/dev/null || true; sleep 1; done
+}
