@@ -86,7 +86,7 @@ struct DemoCommand: AsyncParsableCommand {
             } catch is CancellationError {}
             group.cancelAll()
         }
-        print("\n" + stats.line())
+        print("\n" + stats.line(final: true))
         await server.stop()
     }
 }
@@ -105,7 +105,8 @@ final class DemoStats: Sendable {
         self.state.withLock { $0.reports[index] = report }
     }
 
-    func line() -> String {
+    /// The status line; the final one gives totals instead of a rate.
+    func line(final: Bool = false) -> String {
         self.state.withLock { state in
             var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
             var frames = 0
@@ -124,7 +125,8 @@ final class DemoStats: Sendable {
             state.lastTime = now
             let p50 = latency.totalCount > 0 ? Double(latency.valueAtPercentile(50)) / 1000 : 0
             let p99 = latency.totalCount > 0 ? Double(latency.valueAtPercentile(99)) / 1000 : 0
-            return "listeners \(listeners)  frames/s \(Int(rate.rounded()))  lost \(lost)  latency p50 \(String(format: "%.1f", p50)) ms  p99 \(String(format: "%.1f", p99)) ms"
+            let flow = final ? "frames \(frames)" : "frames/s \(Int(rate.rounded()))"
+            return "listeners \(listeners)  \(flow)  lost \(lost)  latency p50 \(String(format: "%.1f", p50)) ms  p99 \(String(format: "%.1f", p99)) ms"
         }
     }
 }
