@@ -43,8 +43,9 @@ public struct SpacesConfiguration: Sendable, Equatable {
         /// interval per Space, so a join storm does not become a message storm.
         public var stateIntervalMs = 1000
         /// `relay.writesPerSecondPerCore`, default 60 000: each shard batches 20 ms frames so that
-        /// its listener writes per second stay under this. One write costs ~8 µs of CPU on a
-        /// small core whatever its size (Bench/), so 60 000 leaves half a core for everything else.
+        /// its listener writes per second stay under this. One write to a loopback socket costs
+        /// ~8 µs of CPU on a small core whatever its size (most of it the kernel's; see
+        /// `Bench/scenarios/steady.sh`), so 60 000 leaves half a core for everything else.
         public var writesPerSecondPerCore = 60_000
         /// `relay.maxBatchLatencyMs`, default 1000: the most audio a shard holds back to batch
         /// (50 frames); the latency it adds is what every listener of that shard hears.

@@ -25,7 +25,11 @@ extension Relay {
         ))
     }
 
-    /// Encodes `batch` once and broadcasts it to the listeners of `space`.
+    /// Encodes `batch` once and hands it to every shard, as a publisher's batch is.
+    ///
+    /// As in the server, a shard may hold the frames back (adaptive batching: set
+    /// `relay.maxBatchLatencyMs` to 20 to turn it off) and writes at most `relay.writesPerSlice`
+    /// listeners before yielding its loop: on an embedded loop, `run()` it to finish the fan-out.
     @_spi(Testing)
     public func broadcast(_ batch: AudioBatch, to space: LiveSpace) {
         self.broadcast(batch, encoded: PreframedMessage(batch: batch).bytes, to: space)

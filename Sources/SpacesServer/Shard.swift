@@ -105,9 +105,9 @@ public final class Shard {
     /// listeners × 50 frames/s ÷ frames per write ≤ `writesPerSecondPerCore`.
     private func resize() {
         let maximum = max(1, self.relayConfiguration.maxBatchLatencyMs / 20)
-        let needed = (self.listenerCount * 50 + self.relayConfiguration.writesPerSecondPerCore - 1)
-            / max(1, self.relayConfiguration.writesPerSecondPerCore)
-        self.framesPerWrite = min(maximum, max(1, needed))
+        let budget = Double(max(1, self.relayConfiguration.writesPerSecondPerCore))
+        let needed = (Double(self.listenerCount) * 50 / budget).rounded(.up)
+        self.framesPerWrite = needed >= Double(maximum) ? maximum : max(1, Int(needed))
         self.stats.framesPerWriteValue.store(self.framesPerWrite, ordering: .relaxed)
     }
 

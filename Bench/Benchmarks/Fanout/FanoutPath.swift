@@ -2,7 +2,8 @@
 /// measures one of them.
 enum FanoutPath {
     /// The server's path: `Relay.broadcast` frames the batch once, and the shard writes that
-    /// same buffer to each listener's `SocketWriter` with no promise.
+    /// same buffer to each listener's `SocketWriter` with no promise, yielding its loop between
+    /// slices of `relay.writesPerSlice` listeners.
     case relay
     /// The floor under it: the same pre-framed buffer written and flushed to each channel in a
     /// plain loop, through an otherwise empty pipeline. No relay, no shard, no listener handler.
