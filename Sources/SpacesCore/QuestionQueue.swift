@@ -301,8 +301,10 @@ public struct QuestionQueue: Sendable {
 
     /// Removes a question and everything about it.
     private mutating func forget(_ questionID: String) {
-        guard let question = self.questions.removeValue(forKey: questionID) else { return }
+        guard let question = self.questions[questionID] else { return }
+        // Out of the ranking first: its search reads the question.
         if question.state == .open { self.ranking.remove(at: self.index(of: question)) }
+        self.questions[questionID] = nil
         if self.onAirID == questionID { self.onAirID = nil }
         if self.outstanding[question.askerListenerID] == questionID { self.outstanding[question.askerListenerID] = nil }
         self.voters[questionID] = nil
