@@ -130,7 +130,9 @@ public struct AdmissionController: Sendable {
     public mutating func join(
         spaceID: String, connection: UInt64, arrivalMicros: UInt64, resuming listenerID: UInt64? = nil, nowMicros: UInt64
     ) -> JoinResult {
-        guard var line = self.lines[spaceID] else { return JoinResult(decision: .refused) }
+        // Taken out of the dictionary while it changes, so its tables are not copied (the copy
+        // would make every decision cost as much as the Space is large).
+        guard var line = self.lines.removeValue(forKey: spaceID) else { return JoinResult(decision: .refused) }
         defer { self.lines[spaceID] = line }
         if let listenerID {
             if let previous = line.active[listenerID] {
@@ -180,7 +182,7 @@ public struct AdmissionController: Sendable {
     /// A connection went away. An admitted listener that dropped without a clean close keeps
     /// its slot for the grace period (`hold`); one that said goodbye frees it at once.
     public mutating func leave(spaceID: String, connection: UInt64, listenerID: UInt64, hold: Bool, nowMicros: UInt64) {
-        guard var line = self.lines[spaceID] else { return }
+        guard var line = self.lines.removeValue(forKey: spaceID) else { return }
         defer { self.lines[spaceID] = line }
         if line.active[listenerID] == connection {
             line.active[listenerID] = nil
@@ -201,7 +203,7 @@ public struct AdmissionController: Sendable {
         var updates: [PositionUpdate] = []
         // Oldest lines first would be fairer across Spaces; by id keeps it deterministic.
         for spaceID in self.lines.keys.sorted() {
-            var line = self.lines[spaceID]!
+            var line = self.lines.removeValue(forKey: spaceID)!
             for (listener, deadline) in line.held where deadline <= nowMicros {
                 line.held[listener] = nil
                 self.occupied -= 1

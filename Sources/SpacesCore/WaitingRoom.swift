@@ -15,17 +15,23 @@ public struct WaitingRoom: Sendable, Equatable {
     }
 
     public let capacity: Int
-    public private(set) var entries: [Entry] = []
+    /// The line lives in `storage[head...]`: taking the first in line only moves `head`, so an
+    /// admission costs O(1) however long the line is; the spent front is dropped now and then.
+    private var storage: [Entry] = []
+    private var head = 0
     private var nextOrder: UInt64 = 0
+
+    /// The line, first in line first.
+    public var entries: ArraySlice<Entry> { self.storage[self.head...] }
 
     public init(capacity: Int) {
         precondition(capacity >= 0)
         self.capacity = capacity
     }
 
-    public var count: Int { self.entries.count }
-    public var isEmpty: Bool { self.entries.isEmpty }
-    public var isFull: Bool { self.entries.count >= self.capacity }
+    public var count: Int { self.storage.count - self.head }
+    public var isEmpty: Bool { self.count == 0 }
+    public var isFull: Bool { self.count >= self.capacity }
     public var first: Entry? { self.entries.first }
 
     /// Whether an arrival at `arrivalMicros` would get a place (possibly by bumping the last).
@@ -49,51 +55,59 @@ public struct WaitingRoom: Sendable, Equatable {
         var bumped: UInt64?
         if self.isFull {
             guard let last = self.entries.last, arrivalMicros < last.arrivalMicros else { return .full }
-            bumped = self.entries.removeLast().connection
+            bumped = self.storage.removeLast().connection
         }
         let order = self.nextOrder
         self.nextOrder &+= 1
         // First index whose arrival is later than this one: equal arrivals keep entry order.
-        var low = 0
-        var high = self.entries.count
+        var low = self.head
+        var high = self.storage.count
         while low < high {
             let mid = (low + high) / 2
-            if self.entries[mid].arrivalMicros <= arrivalMicros { low = mid + 1 } else { high = mid }
+            if self.storage[mid].arrivalMicros <= arrivalMicros { low = mid + 1 } else { high = mid }
         }
-        let entry = Entry(connection: connection, arrivalMicros: arrivalMicros, order: order, announcedPosition: low + 1, announcedMicros: nowMicros)
-        self.entries.insert(entry, at: low)
-        if let bumped { return .placedBumping(position: low + 1, bumped: bumped) }
-        return .placed(position: low + 1)
+        let position = low - self.head + 1
+        let entry = Entry(connection: connection, arrivalMicros: arrivalMicros, order: order, announcedPosition: position, announcedMicros: nowMicros)
+        self.storage.insert(entry, at: low)
+        if let bumped { return .placedBumping(position: position, bumped: bumped) }
+        return .placed(position: position)
     }
 
     /// Takes the first in line.
     public mutating func popFirst() -> Entry? {
-        self.entries.isEmpty ? nil : self.entries.removeFirst()
+        guard self.head < self.storage.count else { return nil }
+        let entry = self.storage[self.head]
+        self.head += 1
+        if self.head >= 1024 && self.head * 2 >= self.storage.count {
+            self.storage.removeFirst(self.head)
+            self.head = 0
+        }
+        return entry
     }
 
     /// Removes a connection wherever it stands; true if it was in line.
     @discardableResult
     public mutating func remove(connection: UInt64) -> Bool {
         guard let index = self.entries.firstIndex(where: { $0.connection == connection }) else { return false }
-        self.entries.remove(at: index)
+        self.storage.remove(at: index)
         return true
     }
 
     /// 1-based position of a connection, nil if not in line.
     public func position(of connection: UInt64) -> Int? {
-        self.entries.firstIndex(where: { $0.connection == connection }).map { $0 + 1 }
+        self.entries.firstIndex(where: { $0.connection == connection }).map { $0 - self.head + 1 }
     }
 
     /// Connections whose position changed since it was last announced, at most once per
     /// `intervalMicros` each; marks them announced.
     public mutating func positionUpdates(nowMicros: UInt64, intervalMicros: UInt64) -> [(connection: UInt64, position: Int)] {
         var updates: [(connection: UInt64, position: Int)] = []
-        for index in self.entries.indices {
-            let position = index + 1
-            let entry = self.entries[index]
+        for index in self.head..<self.storage.count {
+            let position = index - self.head + 1
+            let entry = self.storage[index]
             guard entry.announcedPosition != position, nowMicros >= entry.announcedMicros + intervalMicros else { continue }
-            self.entries[index].announcedPosition = position
-            self.entries[index].announcedMicros = nowMicros
+            self.storage[index].announcedPosition = position
+            self.storage[index].announcedMicros = nowMicros
             updates.append((entry.connection, position))
         }
         return updates
@@ -101,7 +115,10 @@ public struct WaitingRoom: Sendable, Equatable {
 
     /// Empties the line, returning who was in it.
     public mutating func removeAll() -> [UInt64] {
-        defer { self.entries.removeAll() }
+        defer {
+            self.storage.removeAll()
+            self.head = 0
+        }
         return self.entries.map(\.connection)
     }
 }
