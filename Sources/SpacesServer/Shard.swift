@@ -18,6 +18,8 @@ public final class Shard {
     private var cursor = 0
     private var delivering = false
     private var deliveryStarted = NIODeadline.uptimeNanoseconds(0)
+    /// How long a fan-out pauses between slices so that its loop polls its sockets.
+    static let yieldPause = TimeAmount.microseconds(200)
     /// Listeners removed during a fan-out; taken out once it ends so indices stay valid.
     private var removals: [ListenerConnection] = []
 
@@ -233,9 +235,12 @@ public final class Shard {
                 delivery.group.space.countDropped(dropped)
             }
             guard self.cursor >= listeners.count else {
-                // Out of budget: let the loop serve its I/O, then go on.
+                // Out of budget: let the loop serve its I/O (accepts, handshakes), then go on. An
+                // `execute` would not do: the event loop runs every task that is ready, new ones
+                // included, before it looks at its sockets again; a task due a moment from now
+                // is not ready yet, so the loop polls its sockets first.
                 let bound = NIOLoopBound(self, eventLoop: self.eventLoop)
-                self.eventLoop.execute { bound.value.run() }
+                self.eventLoop.scheduleTask(in: Self.yieldPause) { bound.value.run() }
                 return
             }
             self.cursor = 0

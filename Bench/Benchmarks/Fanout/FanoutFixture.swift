@@ -77,8 +77,10 @@ final class FanoutFixture {
             // Framing the batch is part of a broadcast: it happens once per batch, not per listener.
             self.relay.broadcast(self.batch, to: self.space)
             // The shard writes `writesPerSlice` listeners per turn of its loop and schedules the
-            // rest; an embedded loop runs what was scheduled only when told to.
+            // rest a moment later (so a real loop polls its sockets in between); an embedded loop
+            // runs what was scheduled only when its clock is moved.
             self.loop.run()
+            for _ in 0..<(self.channels.count / 1024 + 1) { self.loop.advanceTime(by: .milliseconds(1)) }
         case .directWrite:
             for channel in self.channels {
                 channel.writeAndFlush(self.expected, promise: nil)
