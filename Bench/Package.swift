@@ -55,5 +55,49 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
         ),
+        // Scenario commands (SCENARIOS.md), plain executables in Commands/: the benchmark plugin
+        // runs every executable in Benchmarks/ as one of its own. Their shared support: options,
+        // CPU clocks, core pinning, tables, JSON figures.
+        .target(
+            name: "ScenarioSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // A fan-out shard on a serial DispatchQueue against one on its NIO event loop, over real
+        // loopback connections.
+        .executableTarget(
+            name: "ShardExecutors",
+            dependencies: [
+                "ScenarioSupport",
+                .product(name: "SpacesCore", package: "spaces"),
+                .product(name: "SpacesServer", package: "spaces"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Commands/ShardExecutors"
+        ),
+        // Listener handshakes per second, idle and during a saturating broadcast, against the
+        // real `spaces serve` started as a child process.
+        .executableTarget(
+            name: "Handshakes",
+            dependencies: [
+                "ScenarioSupport",
+                .product(name: "SpacesCore", package: "spaces"),
+                .product(name: "SpacesClient", package: "spaces"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Commands/Handshakes"
+        ),
+        // Admission decisions per second: AdmissionController in process, beside a dictionary.
+        .executableTarget(
+            name: "Admission",
+            dependencies: [
+                "ScenarioSupport",
+                .product(name: "SpacesCore", package: "spaces"),
+            ],
+            path: "Commands/Admission"
+        ),
     ]
 )

@@ -167,15 +167,16 @@ public struct AdmissionController: Sendable {
             return JoinResult(decision: .admitted(admission))
         }
         var bumped: UInt64?
+        let position: Int
         switch line.waiting.enter(connection: connection, arrivalMicros: arrivalMicros, nowMicros: nowMicros) {
         case .full:
             return JoinResult(decision: .refused)
-        case .placed:
-            break
-        case .placedBumping(_, let loser):
+        case .placed(let place):
+            position = place
+        case .placedBumping(let place, let loser):
+            position = place
             bumped = loser
         }
-        let position = line.waiting.position(of: connection)!
         return JoinResult(decision: .waiting(position: position, etaSeconds: Self.eta(line, position: position, nowMicros)), bumped: bumped)
     }
 

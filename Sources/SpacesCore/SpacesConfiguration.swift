@@ -50,10 +50,10 @@ public struct SpacesConfiguration: Sendable, Equatable {
         /// `relay.maxBatchLatencyMs`, default 1000: the most audio a shard holds back to batch
         /// (50 frames); the latency it adds is what every listener of that shard hears.
         public var maxBatchLatencyMs = 1000
-        /// `relay.writesPerSlice`, default 1024: a shard writes to at most this many listeners
+        /// `relay.writesPerSlice`, default 256: a shard writes to at most this many listeners
         /// before yielding its event loop, so accepts and handshakes are served during a big
-        /// fan-out (~8 ms of work per slice).
-        public var writesPerSlice = 1024
+        /// fan-out (~2 ms of work per slice; a handshake needs a few turns of the loop).
+        public var writesPerSlice = 256
         /// `relay.maxQueuedBatches`, default 64: batches a shard queues while it is behind; past
         /// this the oldest audio is dropped (the shard is overloaded, not a listener).
         public var maxQueuedBatches = 64

@@ -19,7 +19,7 @@ public final class Shard {
     private var delivering = false
     private var deliveryStarted = NIODeadline.uptimeNanoseconds(0)
     /// How long a fan-out pauses between slices so that its loop polls its sockets.
-    static let yieldPause = TimeAmount.microseconds(200)
+    static let yieldPause = TimeAmount.microseconds(50)
     /// Listeners removed during a fan-out; taken out once it ends so indices stay valid.
     private var removals: [ListenerConnection] = []
 
@@ -186,14 +186,20 @@ public final class Shard {
 
     private func enqueue(_ delivery: Delivery) {
         self.queue.append(delivery)
-        // The delivery at the head may be half written; it is never the one shed.
-        let firstSheddable = self.delivering ? self.queue.index(after: self.queue.startIndex) : self.queue.startIndex
-        if self.queue.count > self.relayConfiguration.maxQueuedBatches,
-            let index = self.queue[firstSheddable...].firstIndex(where: { if case .audio = $0.payload { true } else { false } })
-        {
-            // Behind by more than the queue allows: shed the oldest audio not yet started.
-            self.queue.remove(at: index)
-            self.stats.shedValue.add(1, ordering: .relaxed)
+        if self.queue.count > self.relayConfiguration.maxQueuedBatches {
+            // Behind by more than the queue allows: shed the oldest audio not yet started (the
+            // delivery at the head may be half written). Indices are the queue's own: a slice
+            // of a CircularBuffer numbers its elements differently.
+            var index = self.queue.startIndex
+            if self.delivering { index = self.queue.index(after: index) }
+            while index != self.queue.endIndex {
+                if case .audio = self.queue[index].payload {
+                    self.queue.remove(at: index)
+                    self.stats.shedValue.add(1, ordering: .relaxed)
+                    break
+                }
+                index = self.queue.index(after: index)
+            }
         }
         if !self.delivering { self.run() }
     }

@@ -92,4 +92,39 @@ final class ShardTests: XCTestCase {
         }
         for channel in channels { _ = try? channel.finish() }
     }
+
+    func testAnOverloadedShardShedsTheOldestAudioNotYetStarted() throws {
+        var configuration = SpacesConfiguration()
+        configuration.relay.maxBatchLatencyMs = 20  // one frame per write
+        configuration.relay.writesPerSlice = 1  // every listener is a slice of its own
+        configuration.relay.maxQueuedBatches = 2
+        let loop = EmbeddedEventLoop()
+        let relay = Relay(onLoops: [loop], configuration: configuration)
+        let space = Relay.makeSpace()
+        var channels: [EmbeddedChannel] = []
+        for _ in 0..<3 {
+            let channel = EmbeddedChannel(loop: loop)
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+            try relay.attachListener(to: channel, space: space)
+            while try channel.readOutbound(as: ByteBuffer.self) != nil {}
+            channels.append(channel)
+        }
+        // Batch 0 starts (one listener written), 1…5 arrive behind it; the queue holds 2
+        // deliveries, the half-written one included, so each newcomer sheds the one before.
+        for sequence in 0..<6 {
+            relay.broadcast(AudioBatch(firstSequence: UInt32(sequence), captureTimeMicros: 1, frames: [ByteBuffer(bytes: validPacket)]), to: space)
+        }
+        for _ in 0..<40 { loop.advanceTime(by: .milliseconds(1)) }
+        XCTAssertEqual(relay.handles[0].stats.shedBatches, 4)
+        for channel in channels {
+            var sequences: [UInt32] = []
+            while var frame = try channel.readOutbound(as: ByteBuffer.self) {
+                frame.moveReaderIndex(forwardBy: 2)
+                sequences.append(try AudioBatch.decode(frame).firstSequence)
+            }
+            // The half-written batch 0 is finished, then the newest: the live edge.
+            XCTAssertEqual(sequences, [0, 5])
+        }
+        for channel in channels { _ = try? channel.finish() }
+    }
 }

@@ -80,7 +80,7 @@ final class FanoutFixture {
             // rest a moment later (so a real loop polls its sockets in between); an embedded loop
             // runs what was scheduled only when its clock is moved.
             self.loop.run()
-            for _ in 0..<(self.channels.count / 1024 + 1) { self.loop.advanceTime(by: .milliseconds(1)) }
+            for _ in 0..<(self.channels.count / 256 + 1) { self.loop.advanceTime(by: .milliseconds(1)) }
         case .directWrite:
             for channel in self.channels {
                 channel.writeAndFlush(self.expected, promise: nil)
