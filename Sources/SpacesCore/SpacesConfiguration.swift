@@ -42,11 +42,13 @@ public struct SpacesConfiguration: Sendable, Equatable {
         /// `relay.stateIntervalMs`, default 1000: `state` events are coalesced to at most one per
         /// interval per Space, so a join storm does not become a message storm.
         public var stateIntervalMs = 1000
-        /// `relay.writesPerSecondPerCore`, default 60 000: each shard batches 20 ms frames so that
-        /// its listener writes per second stay under this. One write to a loopback socket costs
-        /// ~8 µs of CPU on a small core whatever its size (most of it the kernel's; see
-        /// `Bench/scenarios/steady.sh`), so 60 000 leaves half a core for everything else.
-        public var writesPerSecondPerCore = 60_000
+        /// `relay.writesPerSecondPerCore`, default 30 000: each shard batches 20 ms frames so that
+        /// its listener writes per second stay under this. A write to a loopback socket costs
+        /// ~12 µs of the node's CPU on a small core whatever its size (`Bench/scenarios/steady.sh`),
+        /// so 30 000 takes about a third of a core and leaves the rest to joins: measured with
+        /// `Bench/Commands/Handshakes`, 60 000 let handshakes fall to a third of their idle rate
+        /// during a broadcast, 30 000 kept two thirds of it.
+        public var writesPerSecondPerCore = 30_000
         /// `relay.maxBatchLatencyMs`, default 1000: the most audio a shard holds back to batch
         /// (50 frames); the latency it adds is what every listener of that shard hears.
         public var maxBatchLatencyMs = 1000

@@ -27,7 +27,7 @@ enum Handshakes {
           --concurrency     handshakes under way at once, default 8
           --writes-per-second-per-core
                             the node's relay.writesPerSecondPerCore, default 1000000 (one frame per
-                            write: the fan-out needs more than the core); 60000 is the node's default
+                            write: the fan-out needs more than the core); 30000 is the node's default
           --spaces          the spaces executable, default ../.build/release/spaces from Bench
           --node-cpu        core for the node, default 0
           --cpu             core for this process, default 1
