@@ -42,6 +42,9 @@ extension SpacesConfiguration {
         self.spaces.maxLive = reader.int(forKey: "spaces.maxLive", default: d.spaces.maxLive)
         self.spaces.retainEndedSeconds = reader.int(forKey: "spaces.retainEndedSeconds", default: d.spaces.retainEndedSeconds)
         self.limits.listenerMessageBytes = reader.int(forKey: "limits.listenerMessageBytes", default: d.limits.listenerMessageBytes)
+        self.limits.listenerMessagesPerSecond = reader.int(
+            forKey: "limits.listenerMessagesPerSecond", default: d.limits.listenerMessagesPerSecond
+        )
         self.limits.publishMessageBytes = reader.int(forKey: "limits.publishMessageBytes", default: d.limits.publishMessageBytes)
         self.limits.httpBodyBytes = reader.int(forKey: "limits.httpBodyBytes", default: d.limits.httpBodyBytes)
         self.limits.nodeListeners = reader.int(forKey: "limits.nodeListeners", default: d.limits.nodeListeners)

@@ -135,6 +135,9 @@ public struct SpacesConfiguration: Sendable, Equatable {
         /// `limits.listenerMessageBytes`, default 4096: listeners send small JSON; a larger message
         /// is closed with 1009 before it can pin memory.
         public var listenerMessageBytes = 4096
+        /// `limits.listenerMessagesPerSecond`, default 20 (burst 40): what a listener may send,
+        /// pings included. A person clicks; a flood is a client bug or an attack, closed with 1008.
+        public var listenerMessagesPerSecond = 20
         /// `limits.publishMessageBytes`, default 65 536: one batch of 255 frames at 64 kbit/s is
         /// ~41 KB; more than this is not a live voice.
         public var publishMessageBytes = 65_536

@@ -157,6 +157,9 @@ final class AdmissionGate: Sendable {
             self.admitted(admission, connection: connection)
         case .waiting(let position, let eta):
             connection.enterWaitingRoom(position: position, etaSeconds: eta)
+        case .refused where space.state != .live:
+            // The Space ended between the upgrade and the join.
+            connection.sendEndedAndClose(reason: "ended")
         case .refused:
             self.metrics.refused(.waitingRoomFull)
             connection.refuse(reason: "the waiting room is full", retryAfterSeconds: self.configuration.retryAfterSeconds,

@@ -25,6 +25,9 @@ final class ListenerConnection: ChannelInboundHandler {
     private let plan: AdmissionGate.Plan
     private let peer: WebSocketPeer
     private var assembler: FrameAssembler
+    /// Messages (and pings) a listener may send: a flood is closed with 1008, and nothing is
+    /// answered to a listener that does not read what it is sent.
+    private var inbound: TokenBucket
     private var context: ChannelHandlerContext?
     private var channel: (any Channel)?
     private let logger: Logger
@@ -52,7 +55,16 @@ final class ListenerConnection: ChannelInboundHandler {
         self.plan = plan
         self.peer = WebSocketPeer(writer: writer)
         self.assembler = FrameAssembler(limit: limits.listenerMessageBytes)
+        self.inbound = TokenBucket(
+            ratePerSecond: Double(limits.listenerMessagesPerSecond), burst: Double(limits.listenerMessagesPerSecond * 2),
+            nowMicros: WallClock.nowMicros()
+        )
         self.logger = logger
+    }
+
+    /// Whether a reply to the listener may be queued: only while it reads what it is sent.
+    private func canReply(_ context: ChannelHandlerContext) -> Bool {
+        context.channel.isWritable
     }
 
     var isWaiting: Bool {
@@ -89,6 +101,10 @@ final class ListenerConnection: ChannelInboundHandler {
         }
         guard self.space.state == .live else {
             self.sendEndedAndClose(reason: "ended")
+            return
+        }
+        guard !self.relay.isDraining else {
+            self.close(.goingAway, reason: "server shutting down")
             return
         }
         self.phase = .admitted(listenerID: listenerID)
@@ -165,6 +181,10 @@ final class ListenerConnection: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = Self.unwrapInboundIn(data)
+        if frame.opcode != .connectionClose && !self.inbound.tryTake(nowMicros: WallClock.nowMicros()) {
+            self.peer.close(.policyViolation, reason: "too many messages", context: context)
+            return
+        }
         switch self.assembler.receive(frame) {
         case .none:
             break
@@ -173,7 +193,7 @@ final class ListenerConnection: ChannelInboundHandler {
         case .text(let buffer):
             self.receiveText(buffer, context: context)
         case .pong(let payload):
-            self.peer.send(PreframedMessage(opcode: .pong, payload: payload).bytes)
+            if self.canReply(context) { self.peer.send(PreframedMessage(opcode: .pong, payload: payload).bytes) }
         case .close(let code):
             self.closedCleanly = code == nil || code == CloseCode.ended.rawValue || code == CloseCode.goingAway.rawValue
             self.peer.peerClosed(code: code, context: context)
@@ -195,11 +215,11 @@ final class ListenerConnection: ChannelInboundHandler {
         do {
             switch try ClientEvent.parse(bytes) {
             case .ping:
-                self.peer.send(PreframedMessage.text(ServerEvent.pong.json()).bytes)
+                if self.canReply(context) { self.peer.send(PreframedMessage.text(ServerEvent.pong.json()).bytes) }
             }
         } catch {
             let event = ServerEvent.error(.init(code: error.code, message: error.message))
-            self.peer.send(PreframedMessage.text(event.json()).bytes)
+            if self.canReply(context) { self.peer.send(PreframedMessage.text(event.json()).bytes) }
         }
     }
 

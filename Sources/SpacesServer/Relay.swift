@@ -1,5 +1,6 @@
 import NIOCore
 import SpacesCore
+import Synchronization
 
 /// The sharded fan-out: one ``Shard`` per event loop.
 ///
@@ -14,6 +15,10 @@ public final class Relay: Sendable {
     }
 
     public let handles: [Handle]
+    private let draining = Atomic<Bool>(false)
+
+    /// True once the node started its drain: nobody new is let into the fan-out.
+    var isDraining: Bool { self.draining.load(ordering: .acquiring) }
 
     /// Creates one shard on each of `eventLoops`; call from outside those loops.
     public init(eventLoops: [any EventLoop], configuration: SpacesConfiguration, metrics: ServerMetrics?) throws {
@@ -63,8 +68,9 @@ public final class Relay: Sendable {
         self.forEachShard { $0.end(key, reason: reason) }
     }
 
-    /// Closes every listener of the node with `code`.
+    /// Closes every listener of the node with `code`; later admissions are closed too.
     func closeAll(_ code: CloseCode, reason: String) {
+        self.draining.store(true, ordering: .releasing)
         self.forEachShard { $0.closeAll(code, reason: reason) }
     }
 

@@ -251,14 +251,25 @@ public final class Shard {
             }
             self.cursor = 0
             self.queue.removeFirst()
+            // Between deliveries no index is held: take out the listeners that left meanwhile,
+            // even if the queue never empties (a shard under sustained load).
+            self.applyRemovals()
             if case .audio = delivery.payload {
                 self.metrics?.fanoutTime.recordNanoseconds((NIODeadline.now() - self.deliveryStarted).nanoseconds)
             }
         }
         self.delivering = false
+        self.applyRemovals()
+    }
+
+    private func applyRemovals() {
+        guard !self.removals.isEmpty else { return }
         let removals = self.removals
         self.removals.removeAll()
+        let delivering = self.delivering
+        self.delivering = false
         for listener in removals { self.remove(listener) }
+        self.delivering = delivering
     }
 }
 

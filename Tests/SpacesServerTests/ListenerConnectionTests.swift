@@ -83,6 +83,17 @@ final class ListenerConnectionTests: XCTestCase {
         await node.stop()
     }
 
+    func testAFloodOfMessagesIsClosedWith1008() async throws {
+        let node = try await TestServer.start { $0.limits.listenerMessagesPerSecond = 5 }
+        let space = try await node.createSpace()
+        let close = try await self.send(node, space) { sender in
+            for _ in 0..<50 { try await sender.send(text: #"{"type":"ping"}"#) }
+        }
+        XCTAssertEqual(close, CloseCode.policyViolation.rawValue)
+        try await eventually { try await node.api.space(id: space.id).listeners == 0 }
+        await node.stop()
+    }
+
     func testEndingTheSpaceSendsEndedThenCloses1000() async throws {
         let node = try await TestServer.start()
         let space = try await node.createSpace()
