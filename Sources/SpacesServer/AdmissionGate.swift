@@ -28,6 +28,8 @@ final class AdmissionGate: Sendable {
     struct Plan: Sendable {
         var arrivalMicros: UInt64
         var resumeListenerID: UInt64?
+        /// The ticket this join presents (its signature, unique per ticket), and when it expires.
+        var ticket: (signature: Substring, expiresMicros: UInt64)?
     }
 
     let configuration: SpacesConfiguration.Admission
@@ -36,6 +38,9 @@ final class AdmissionGate: Sendable {
     private let nextConnection = Atomic<UInt64>(0)
     private let signer: TokenSigner
     private let metrics: ServerMetrics
+    /// Tickets that already bought a place, until they expire: a ticket keeps one place, not
+    /// one per connection that shows it.
+    private let redeemed = Mutex<[Substring: UInt64]>([:])
 
     init(configuration: SpacesConfiguration, metrics: ServerMetrics) {
         let admission = configuration.admission
@@ -90,7 +95,9 @@ final class AdmissionGate: Sendable {
         var plan = Plan(arrivalMicros: now)
         if let ticket = query["ticket"] {
             do {
-                plan.arrivalMicros = try self.signer.verify(ticket, kind: .ticket, spaceID: space.id, nowMicros: now).value
+                let token = try self.signer.verify(ticket, kind: .ticket, spaceID: space.id, nowMicros: now)
+                plan.arrivalMicros = token.value
+                plan.ticket = (ticket.split(separator: ".").last ?? Substring(ticket), token.expiresMicros)
             } catch {
                 return .failure(APIError(.badTicket, "ticket refused: \(error.description)"))
             }
@@ -144,9 +151,19 @@ final class AdmissionGate: Sendable {
         self.handles.withLock { $0[number] = handle }
         let space = connection.space
         let now = WallClock.nowMicros()
+        var arrival = plan.arrivalMicros
+        if let ticket = plan.ticket {
+            let fresh = self.redeemed.withLock { redeemed in
+                guard redeemed[ticket.signature] == nil else { return false }
+                redeemed[ticket.signature] = ticket.expiresMicros
+                return true
+            }
+            // A ticket shown again: this connection is an ordinary arrival.
+            if !fresh { arrival = now }
+        }
         let (result, waiting) = self.controller.withLock { controller in
             let result = controller.join(
-                spaceID: space.id, connection: number, arrivalMicros: plan.arrivalMicros, resuming: plan.resumeListenerID,
+                spaceID: space.id, connection: number, arrivalMicros: arrival, resuming: plan.resumeListenerID,
                 nowMicros: now
             )
             return (result, controller.waiting(spaceID: space.id))
@@ -156,14 +173,14 @@ final class AdmissionGate: Sendable {
         case .admitted(let admission):
             self.admitted(admission, connection: connection)
         case .waiting(let position, let eta):
-            connection.enterWaitingRoom(position: position, etaSeconds: eta)
+            connection.enterWaitingRoom(position: position, etaSeconds: eta, arrivalMicros: arrival)
         case .refused where space.state != .live:
             // The Space ended between the upgrade and the join.
             connection.sendEndedAndClose(reason: "ended")
         case .refused:
             self.metrics.refused(.waitingRoomFull)
             connection.refuse(reason: "the waiting room is full", retryAfterSeconds: self.configuration.retryAfterSeconds,
-                              ticket: self.ticket(space: space, arrivalMicros: plan.arrivalMicros, now: now))
+                              ticket: self.ticket(space: space, arrivalMicros: arrival, now: now))
         }
         if let bumped = result.bumped, let handle = self.handles.withLock({ $0[bumped] }) {
             self.metrics.refused(.waitingRoomFull)
@@ -190,6 +207,9 @@ final class AdmissionGate: Sendable {
     /// Moves the lines: admissions from their heads and position updates.
     func tick(registry: SpaceRegistry) {
         let now = WallClock.nowMicros()
+        self.redeemed.withLock { redeemed in
+            if redeemed.values.contains(where: { $0 < now }) { redeemed = redeemed.filter { $0.value >= now } }
+        }
         let (admitted, updates, waiting) = self.controller.withLock { controller in
             let (admitted, updates) = controller.tick(nowMicros: now)
             return (admitted, updates, controller.totalWaiting)

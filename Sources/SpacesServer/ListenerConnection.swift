@@ -116,9 +116,9 @@ final class ListenerConnection: ChannelInboundHandler {
         self.space.listenerJoined()
     }
 
-    func enterWaitingRoom(position: Int, etaSeconds: Int?) {
+    func enterWaitingRoom(position: Int, etaSeconds: Int?, arrivalMicros: UInt64) {
         guard case .pending = self.phase else { return }
-        self.phase = .waiting(arrivalMicros: self.plan.arrivalMicros)
+        self.phase = .waiting(arrivalMicros: arrivalMicros)
         self.updatePosition(position, etaSeconds: etaSeconds)
     }
 

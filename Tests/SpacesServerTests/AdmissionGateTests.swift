@@ -86,6 +86,20 @@ final class AdmissionGateTests: XCTestCase {
         XCTAssertEqual(later.closeCode, CloseCode.tryAgainLater.rawValue)
         XCTAssertFalse(try XCTUnwrap(later.refused?.ticket).isEmpty)
 
+        // The same ticket shown again buys no second place: refused (before or after the
+        // upgrade), and the first holder keeps its place.
+        do {
+            let copy = try await TestListener.connect(try node.url("/v1/spaces/\(space.id)/listen?ticket=\(ticket)"))
+            try await eventually { copy.finished }
+            XCTAssertNotNil(copy.refused)
+            XCTAssertEqual(copy.closeCode, CloseCode.tryAgainLater.rawValue)
+        } catch let refused as WebSocketClient.Refused {
+            XCTAssertEqual(refused.status, 503)
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        XCTAssertNil(holder.refused, "the first holder keeps its place")
+        XCTAssertFalse(holder.finished)
+
         for listener in [first, third, holder] { await listener.close() }
         await node.stop()
     }
