@@ -37,16 +37,14 @@ final class ListenerConnection: ChannelInboundHandler {
 
     /// Position in the shard's listener array; managed by the shard.
     var slot = -1
-    /// When the listener first could not take a batch, while it still cannot.
-    var behindSince: NIODeadline?
-    /// Audio batches this listener missed because it was over its budget.
-    private(set) var droppedBatches = 0
+    /// Send, drop or evict, batch by batch.
+    private var dropPolicy: DropPolicy
     /// The latest `state` event it could not take yet (coalesced: newer replaces older).
     private var pendingState: ByteBuffer?
 
     init(
         number: UInt64, space: LiveSpace, relay: Relay, gate: AdmissionGate?, plan: AdmissionGate.Plan, writer: SocketWriter,
-        limits: SpacesConfiguration.Limits, logger: Logger
+        limits: SpacesConfiguration.Limits, evictAfterMicros: UInt64, logger: Logger
     ) {
         self.number = number
         self.space = space
@@ -55,6 +53,7 @@ final class ListenerConnection: ChannelInboundHandler {
         self.plan = plan
         self.peer = WebSocketPeer(writer: writer)
         self.assembler = FrameAssembler(limit: limits.listenerMessageBytes)
+        self.dropPolicy = DropPolicy(evictAfterMicros: evictAfterMicros)
         self.inbound = TokenBucket(
             ratePerSecond: Double(limits.listenerMessagesPerSecond), burst: Double(limits.listenerMessagesPerSecond * 2),
             nowMicros: WallClock.nowMicros()
@@ -157,8 +156,8 @@ final class ListenerConnection: ChannelInboundHandler {
         case .done:
             return
         case .admitted(let listenerID):
-            if self.droppedBatches > 0 {
-                self.logger.debug("listener left", metadata: ["listener": "\(listenerID)", "droppedBatches": "\(self.droppedBatches)"])
+            if self.dropPolicy.dropped > 0 {
+                self.logger.debug("listener left", metadata: ["listener": "\(listenerID)", "droppedBatches": "\(self.dropPolicy.dropped)"])
             }
             self.relay.shard(on: self.channel!.eventLoop).remove(self)
             self.space.listenerLeft()
@@ -170,7 +169,7 @@ final class ListenerConnection: ChannelInboundHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
-            self.behindSince = nil
+            self.dropPolicy.caughtUp()
             if let state = self.pendingState {
                 self.pendingState = nil
                 self.peer.send(state)
@@ -225,29 +224,14 @@ final class ListenerConnection: ChannelInboundHandler {
 
     // MARK: Called by the shard, on this loop.
 
-    enum AudioOutcome {
-        case sent
-        case dropped
-        /// Over budget for longer than the limit: the shard closes it.
-        case evict
-    }
-
     /// Sends an audio batch unless the listener is over its budget; a dropped batch is never
     /// queued, and the listener resumes at the live edge once it catches up.
     @inline(__always)
-    func sendAudio(_ bytes: ByteBuffer, now: NIODeadline, evictAfter: TimeAmount) -> AudioOutcome {
-        guard let channel = self.channel, !self.peer.closing else { return .dropped }
-        if channel.isWritable {
-            self.behindSince = nil
-            self.peer.writer.send(bytes)
-            return .sent
-        }
-        self.droppedBatches += 1
-        guard let since = self.behindSince else {
-            self.behindSince = now
-            return .dropped
-        }
-        return now - since > evictAfter ? .evict : .dropped
+    func sendAudio(_ bytes: ByteBuffer, nowMicros: UInt64) -> DropPolicy.Outcome {
+        guard let channel = self.channel, !self.peer.closing else { return .drop }
+        let outcome = self.dropPolicy.offer(withinBudget: channel.isWritable, nowMicros: nowMicros)
+        if outcome == .send { self.peer.writer.send(bytes) }
+        return outcome
     }
 
     /// Sends a `state` event, or keeps it (replacing any older one) until the listener can take it.

@@ -21,7 +21,8 @@ extension Relay {
         try sync.addHandler(writer, position: .first)
         try sync.addHandler(ListenerConnection(
             number: UInt64.random(in: 1...UInt64.max), space: space, relay: self, gate: nil,
-            plan: .init(arrivalMicros: WallClock.nowMicros()), writer: writer, limits: limits, logger: Logger(label: "bench")
+            plan: .init(arrivalMicros: WallClock.nowMicros()), writer: writer, limits: limits,
+            evictAfterMicros: UInt64(SpacesConfiguration().backpressure.evictAfterMs) * 1000, logger: Logger(label: "bench")
         ))
     }
 

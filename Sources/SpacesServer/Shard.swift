@@ -11,7 +11,6 @@ import SpacesCore
 public final class Shard {
     public let eventLoop: any EventLoop
     let relayConfiguration: SpacesConfiguration.Relay
-    let evictAfter: TimeAmount
     let metrics: ServerMetrics?
     private var spaces: [ObjectIdentifier: Group] = [:]
     private var queue = CircularBuffer<Delivery>()
@@ -56,7 +55,6 @@ public final class Shard {
     init(eventLoop: any EventLoop, configuration: SpacesConfiguration, metrics: ServerMetrics?) {
         self.eventLoop = eventLoop
         self.relayConfiguration = configuration.relay
-        self.evictAfter = .milliseconds(Int64(configuration.backpressure.evictAfterMs))
         self.metrics = metrics
     }
 
@@ -209,6 +207,7 @@ public final class Shard {
         self.delivering = true
         var budget = self.relayConfiguration.writesPerSlice
         let now = NIODeadline.now()
+        let nowMicros = WallClock.nowMicros()
         while let delivery = self.queue.first {
             if self.cursor == 0 { self.deliveryStarted = now }
             let listeners = delivery.group.listeners
@@ -220,9 +219,9 @@ public final class Shard {
                 budget -= 1
                 switch delivery.payload {
                 case .audio(let bytes):
-                    switch listener.sendAudio(bytes, now: now, evictAfter: self.evictAfter) {
-                    case .sent: sent += 1
-                    case .dropped: dropped += 1
+                    switch listener.sendAudio(bytes, nowMicros: nowMicros) {
+                    case .send: sent += 1
+                    case .drop: dropped += 1
                     case .evict:
                         dropped += 1
                         self.metrics?.evictions.increment()

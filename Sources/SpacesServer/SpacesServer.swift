@@ -133,7 +133,8 @@ public final class SpacesServer: Service, Sendable {
         case .success(.listen(let space, let plan)):
             try sync.addHandler(ListenerConnection(
                 number: gate.makeConnectionNumber(), space: space, relay: relay, gate: gate, plan: plan, writer: writer,
-                limits: configuration.limits, logger: logger
+                limits: configuration.limits,
+                evictAfterMicros: UInt64(configuration.backpressure.evictAfterMs) * 1000, logger: logger
             ))
         case .success(.publish(let space)):
             try sync.addHandler(PublisherConnection(
