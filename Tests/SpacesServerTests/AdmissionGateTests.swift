@@ -138,4 +138,46 @@ final class AdmissionGateTests: XCTestCase {
         for listener in [second, back] { await listener.close() }
         await node.stop()
     }
+
+    func testATicketShownAgainBuysNoSecondPlace() async throws {
+        let node = try await TestServer.start {
+            $0.admission.waitingRoomSize = 1
+            $0.admission.tickMs = 50
+        }
+        let space = try await node.createSpace(capacity: 1)
+        let url = try node.url("/v1/spaces/\(space.id)/listen")
+        let first = try await TestListener.connect(url)
+        let second = try await TestListener.connect(url)
+        try await eventually { first.welcome != nil && second.positions == [1] }
+        var ticket = ""
+        do {
+            _ = try await WebSocketClient.connect(url)
+            XCTFail("expected 503")
+        } catch let refused as WebSocketClient.Refused {
+            ticket = try XCTUnwrap(refused.response.apiError?.ticket)
+        }
+        let withTicket = try node.url("/v1/spaces/\(space.id)/listen?ticket=\(ticket)")
+
+        // The ticket is used once: it takes the place of a later arrival.
+        await second.close()
+        let later = try await TestListener.connect(url)
+        try await eventually { later.positions == [1] }
+        let holder = try await TestListener.connect(withTicket)
+        try await eventually { holder.positions == [1] && later.refused != nil }
+        await holder.close()
+
+        // Shown again, against a newer later arrival, it is an ordinary arrival: refused, and
+        // the later arrival keeps its place.
+        let laterStill = try await TestListener.connect(url)
+        try await eventually { laterStill.positions == [1] }
+        let copy = try await TestListener.connect(withTicket)
+        try await eventually { copy.finished }
+        XCTAssertNotNil(copy.refused)
+        XCTAssertEqual(copy.closeCode, CloseCode.tryAgainLater.rawValue)
+        XCTAssertNil(laterStill.refused)
+        XCTAssertFalse(laterStill.finished)
+
+        for listener in [first, laterStill] { await listener.close() }
+        await node.stop()
+    }
 }
