@@ -20,21 +20,12 @@ taskset -c 1 "$SPACES" loadtest --server "http://127.0.0.1:$PORT" --space "$SPAC
   --join-rate 500 --stall 1 --duration 35 --json "$OUT/slow-stalled.json" >"$OUT/slow-stalled.txt" 2>&1 || true
 wait "$READING" || true
 
-python3 - "$OUT" <<'PY'
+PYTHONPATH="$(dirname "$0")" python3 - "$OUT" <<'PY'
 import json, sys
+from timeline import p99_ms as p99
 out = sys.argv[1]
 readers = json.load(open(f"{out}/slow-readers.json"))
 stalled = json.load(open(f"{out}/slow-stalled.json"))
-def p99(seconds):
-    counts = [0] * 120
-    for s in seconds:
-        for i, c in enumerate(s["latency"]["counts"]): counts[i] += c
-    total = sum(counts)
-    seen = 0
-    for i, c in enumerate(counts):
-        seen += c
-        if total and seen >= total * 0.99: return 2 ** ((i + 1) / 4) / 1000
-    return 0.0
 timeline = readers["timeline"]
 before = p99([s for s in timeline if 10 <= s["second"] < 20])
 during = p99([s for s in timeline if 25 <= s["second"] < 55])

@@ -23,22 +23,12 @@ taskset -c 1 "$SPACES" loadtest --server "http://127.0.0.1:$PORT" --space "$SPAC
   --storm "$STORM:30" --duration 45 --no-retry --json "$OUT/storm-storm.json" >"$OUT/storm-storm.txt" 2>&1 || true
 wait "$AUDIENCE" || true
 
-python3 - "$OUT" "$STORM" <<'PY'
+PYTHONPATH="$(dirname "$0")" python3 - "$OUT" "$STORM" <<'PY'
 import json, sys
+from timeline import p99_ms as p99
 out, storm = sys.argv[1], int(sys.argv[2])
 audience = json.load(open(f"{out}/storm-audience.json"))
 burst = json.load(open(f"{out}/storm-storm.json"))
-def p99(seconds):
-    counts = [0] * 120
-    for s in seconds:
-        for i, c in enumerate(s["latency"]["counts"]): counts[i] += c
-    total = sum(counts)
-    if total == 0: return 0.0
-    seen = 0
-    for i, c in enumerate(counts):
-        seen += c
-        if seen >= total * 0.99: return 2 ** ((i + 1) / 4) / 1000
-    return 0.0
 timeline = audience["timeline"]
 before = p99([s for s in timeline if 15 <= s["second"] < 25])
 during = p99([s for s in timeline if 27 <= s["second"] < 55])

@@ -46,9 +46,8 @@ struct ListenCommand: AsyncParsableCommand {
 
     /// The URL with `ticket=` set (replacing one already there).
     static func url(_ base: String, ticket: String) -> String {
-        let parts = base.split(separator: "?", maxSplits: 1)
-        let kept = parts.count == 2 ? parts[1].split(separator: "&").filter { !$0.hasPrefix("ticket=") } : []
-        return String(parts[0]) + "?" + (kept.map(String.init) + ["ticket=\(ticket)"]).joined(separator: "&")
+        guard let url = try? ServerURL(base) else { return base }
+        return url.settingQuery("ticket", to: ticket).description
     }
 
     private func listenOnce(url: String, recorder: Recorder?) async throws -> (ListenReport?, (seconds: Int, ticket: String)?) {

@@ -67,6 +67,16 @@ public struct ServerURL: Sendable, Equatable, CustomStringConvertible {
         return copy
     }
 
+    /// The same URL with query item `name` set to `value` (replacing any earlier one): how a
+    /// client comes back with `?ticket=` or `?resume=`.
+    public func settingQuery(_ name: String, to value: String) -> ServerURL {
+        let parts = self.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        var query = parts.count == 2 ? parts[1].split(separator: "&").map(String.init) : []
+        query.removeAll { $0.hasPrefix("\(name)=") }
+        query.append("\(name)=\(value)")
+        return self.with(target: String(parts[0]) + "?" + query.joined(separator: "&"))
+    }
+
     public var description: String { "ws://\(self.hostHeader)\(self.target)" }
     public var httpDescription: String { "http://\(self.hostHeader)\(self.target)" }
 }

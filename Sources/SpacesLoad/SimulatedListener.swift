@@ -152,7 +152,7 @@ final class SimulatedListener {
             return
         }
         let bound = NIOLoopBound(self, eventLoop: self.eventLoop)
-        let target = self.targetWith(("ticket", ticket))
+        let target = self.url.settingQuery("ticket", to: ticket).target
         self.eventLoop.scheduleTask(in: wait) { bound.value.join(target: target) }
     }
 
@@ -176,14 +176,6 @@ final class SimulatedListener {
         case is NIOHTTPClientUpgradeError: return "bad_upgrade"
         default: return String(describing: type(of: error))
         }
-    }
-
-    private func targetWith(_ item: (String, String)) -> String {
-        let parts = self.url.target.split(separator: "?", maxSplits: 1)
-        var query = parts.count == 2 ? parts[1].split(separator: "&").map(String.init) : []
-        query.removeAll { $0.hasPrefix("\(item.0)=") }
-        query.append("\(item.0)=\(item.1)")
-        return String(parts[0]) + "?" + query.joined(separator: "&")
     }
 
     // MARK: On the socket (from LightFrameHandler)
@@ -336,7 +328,7 @@ final class SimulatedListener {
         channel.close().whenComplete { _ in
             let listener = bound.value
             listener.resuming = token != nil
-            listener.join(target: token.map { listener.targetWith(("resume", $0)) } ?? listener.url.target)
+            listener.join(target: token.map { listener.url.settingQuery("resume", to: $0).target } ?? listener.url.target)
         }
     }
 
