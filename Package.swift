@@ -33,6 +33,11 @@ let package = Package(
             pkgConfig: "ogg",
             providers: [.apt(["libogg-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
 
         // Wire format, Space model and state machines. NIOCore only: no sockets, no threads.
         .target(
@@ -40,6 +45,16 @@ let package = Package(
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // permessage-deflate (RFC 7692): negotiation, and zlib compression of shared messages.
+        .target(
+            name: "SpacesCompression",
+            dependencies: [
+                "CZlib",
+                "SpacesCore",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
 
@@ -54,6 +69,7 @@ let package = Package(
             name: "SpacesServer",
             dependencies: [
                 "SpacesCore",
+                "SpacesCompression",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -61,7 +77,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // The listener page: plain HTML, CSS and JavaScript, served as they are.
+            resources: [.copy("Web")]
         ),
 
         // WebSocket and HTTP client shared by the CLI and the load tester.
@@ -69,6 +87,7 @@ let package = Package(
             name: "SpacesClient",
             dependencies: [
                 "SpacesCore",
+                "SpacesCompression",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -115,6 +134,10 @@ let package = Package(
             dependencies: ["SpacesCore"]
         ),
         .testTarget(
+            name: "SpacesCompressionTests",
+            dependencies: ["SpacesCompression", "SpacesCore"]
+        ),
+        .testTarget(
             name: "SpacesOpusTests",
             dependencies: ["SpacesOpus"]
         ),
@@ -137,6 +160,8 @@ let package = Package(
                 "SpacesCLI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),

@@ -55,6 +55,23 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
         ),
+        // A question-queue update framed plain and compressed (permessage-deflate), and the
+        // sizes of both. SpacesCompression is no product of the main package: its module comes
+        // with the SpacesClient product's dependencies.
+        .executableTarget(
+            name: "Deflate",
+            dependencies: [
+                "BenchSupport",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SpacesCore", package: "spaces"),
+                .product(name: "SpacesClient", package: "spaces"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/Deflate",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
         // Scenario commands (SCENARIOS.md), plain executables in Commands/: the benchmark plugin
         // runs every executable in Benchmarks/ as one of its own. Their shared support: options,
         // CPU clocks, core pinning, tables, JSON figures.

@@ -21,11 +21,16 @@ struct HostStreamer: Sendable {
     }
 
     /// Runs the whole host session; `onCreated` is called once the Space exists (print the
-    /// listen URL there), `onStatus` about once a second. Returns the final status.
+    /// listen URL there), `onStatus` about once a second, `onEvent` with every text event of
+    /// the publish socket (the conversation: `questions`, `hands`, `reactions`, and the
+    /// `applied` or `error` answering an action). Each of `actions` is sent on the publish
+    /// socket as text while it is open (docs/PROTOCOL.md §6.3). Returns the final status.
     func run(
         source makeSource: @escaping @Sendable () throws -> any PacketSource,
         onCreated: @Sendable (CreateSpaceResponse) -> Void = { _ in },
-        onStatus: @escaping @Sendable (Status) -> Void = { _ in }
+        onStatus: @escaping @Sendable (Status) -> Void = { _ in },
+        onEvent: @escaping @Sendable (ServerEvent) -> Void = { _ in },
+        actions: AsyncStream<HostAction>? = nil
     ) async throws -> Status {
         let channels = try makeSource().channels
         let space = try await self.api.createSpace(
@@ -34,7 +39,9 @@ struct HostStreamer: Sendable {
         onCreated(space)
         var status = Status(space: space)
         do {
-            status = try await self.publish(space: space, makeSource: makeSource, onStatus: onStatus)
+            status = try await self.publish(
+                space: space, makeSource: makeSource, onStatus: onStatus, onEvent: onEvent, actions: actions
+            )
         } catch {
             _ = try? await self.api.endSpace(id: space.id, token: space.hostToken)
             throw error
@@ -45,7 +52,8 @@ struct HostStreamer: Sendable {
 
     private func publish(
         space: CreateSpaceResponse, makeSource: @escaping @Sendable () throws -> any PacketSource,
-        onStatus: @escaping @Sendable (Status) -> Void
+        onStatus: @escaping @Sendable (Status) -> Void, onEvent: @escaping @Sendable (ServerEvent) -> Void,
+        actions: AsyncStream<HostAction>?
     ) async throws -> Status {
         // Publish on the server we were told to use, whatever host name it put in its URLs.
         let publishURL = self.api.server.with(target: try ServerURL(space.publishURL).target)
@@ -58,11 +66,21 @@ struct HostStreamer: Sendable {
                 defer { Task { try? await sender.close(code: CloseCode.ended.rawValue, reason: "end of input") } }
                 return try await Self.send(makeSource: makeSource, framesPerBatch: framesPerBatch, sender: sender)
             }
+            // Actions are text messages on the same socket, written beside the audio (the
+            // outbound writer takes writes from several tasks, in order per task).
+            let acting = Task {
+                guard let actions else { return }
+                for await action in actions {
+                    try await sender.send(text: action.json())
+                }
+            }
+            defer { acting.cancel() }
             var status = Status(space: space)
             var cancelled = false
             try await withTaskCancellationHandler {
                 while let message = try await messages.next() {
                     guard case .text(let text) = message, let event = try? ServerEvent.parse(text) else { continue }
+                    onEvent(event)
                     if case .state(let state) = event {
                         status.listeners = state.listeners
                         status.framesRelayed = state.framesRelayed ?? status.framesRelayed

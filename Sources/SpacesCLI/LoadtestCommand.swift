@@ -49,6 +49,15 @@ struct LoadtestCommand: AsyncParsableCommand {
     @Option(help: "Share of listeners that drop once and come back with ?resume= (0…1).")
     var churn = 0.0
 
+    @Option(name: .customLong("questions-per-second"), help: "Questions asked per second by the whole audience (askers).")
+    var questionsPerSecond = 0.0
+
+    @Option(name: .customLong("upvotes-per-second"), help: "Upvotes per second by the whole audience (upvoters).")
+    var upvotesPerSecond = 0.0
+
+    @Option(name: .customLong("reactions-per-second"), help: "Reactions per second by the whole audience.")
+    var reactionsPerSecond = 0.0
+
     @Flag(name: .customLong("no-retry"), help: "Do not come back with the ticket after a 503.")
     var noRetry = false
 
@@ -142,6 +151,9 @@ struct LoadtestCommand: AsyncParsableCommand {
         plan.stallShare = self.stall
         plan.churnShare = self.churn
         plan.honorRetry = !self.noRetry
+        plan.questionsPerSecond = self.questionsPerSecond
+        plan.upvotesPerSecond = self.upvotesPerSecond
+        plan.reactionsPerSecond = self.reactionsPerSecond
         plan.sourceAddresses = try self.sourceAddresses()
         let workers = self.workers ?? max(1, (listeners + 7_499) / 7_500)
         let coordinator = LoadCoordinator(

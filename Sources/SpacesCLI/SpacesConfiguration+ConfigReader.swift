@@ -51,6 +51,19 @@ extension SpacesConfiguration {
         self.limits.maxFramesPerPublishBatch = reader.int(
             forKey: "limits.maxFramesPerPublishBatch", default: d.limits.maxFramesPerPublishBatch
         )
+        let c = d.conversation
+        self.conversation.questionLength = reader.int(forKey: "conversation.questionLength", default: c.questionLength)
+        self.conversation.questionsPerSpace = reader.int(forKey: "conversation.questionsPerSpace", default: c.questionsPerSpace)
+        self.conversation.secondsBetweenAsks = reader.int(forKey: "conversation.secondsBetweenAsks", default: c.secondsBetweenAsks)
+        self.conversation.upvotesPerSecond = reader.int(forKey: "conversation.upvotesPerSecond", default: c.upvotesPerSecond)
+        self.conversation.topQuestions = reader.int(forKey: "conversation.topQuestions", default: c.topQuestions)
+        self.conversation.hostQuestions = reader.int(forKey: "conversation.hostQuestions", default: c.hostQuestions)
+        self.conversation.questionsIntervalMs = reader.int(forKey: "conversation.questionsIntervalMs", default: c.questionsIntervalMs)
+        self.conversation.reactionsIntervalMs = reader.int(forKey: "conversation.reactionsIntervalMs", default: c.reactionsIntervalMs)
+        self.conversation.reactions = reader.stringArray(forKey: "conversation.reactions", default: c.reactions)
+        self.conversation.reactionsPerSecond = reader.int(forKey: "conversation.reactionsPerSecond", default: c.reactionsPerSecond)
+        self.conversation.raisedHands = reader.int(forKey: "conversation.raisedHands", default: c.raisedHands)
+        self.conversation.errorsPerMinute = reader.int(forKey: "conversation.errorsPerMinute", default: c.errorsPerMinute)
     }
 
     /// Loads the configuration: `overrides` (command-line flags) over `SPACES_*` environment

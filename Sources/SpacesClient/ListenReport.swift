@@ -12,6 +12,8 @@ public struct ListenReport: Sendable {
     /// The last listener count announced.
     public var listeners = 0
     public var stateEvents = 0
+    /// The latest question queue seen.
+    public var questions: ServerEvent.Questions?
     public var errors: [ServerEvent.ErrorEvent] = []
     public var ended: ServerEvent.Ended?
     /// `waiting` events received, in order (the last is the latest position).

@@ -49,7 +49,8 @@ public struct Listener: Sendable {
                     case .error(let error): report.errors.append(error)
                     case .waiting(let waiting): report.waiting.append(waiting)
                     case .refused(let refused): report.refused = refused
-                    case .publishing, .pong: break
+                    case .questions(let questions): report.questions = questions
+                    default: break
                     }
                     onEvent(event, report)
                 case .binary(let buffer):

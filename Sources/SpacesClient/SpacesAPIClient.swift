@@ -33,6 +33,39 @@ public struct SpacesAPIClient: Sendable {
         try await self.call(.DELETE, "/v1/spaces/\(id)", token: token).decode(SpaceInfo.self)
     }
 
+    // MARK: The host's view and actions (docs/PROTOCOL.md §6.3), with the Space's host token
+
+    /// The whole question queue: every open question ranked, and the one on air.
+    public func questions(spaceID: String, token: String) async throws -> ServerEvent.Questions {
+        try await self.call(.GET, "/v1/spaces/\(Self.segment(spaceID))/questions", token: token).decode(ServerEvent.Questions.self)
+    }
+
+    /// The raised hands, first raised first.
+    public func hands(spaceID: String, token: String) async throws -> ServerEvent.Hands {
+        try await self.call(.GET, "/v1/spaces/\(Self.segment(spaceID))/hands", token: token).decode(ServerEvent.Hands.self)
+    }
+
+    /// Applies a host action over HTTP: `POST …/questions/{qid}/{action}` or
+    /// `POST …/hands/{listenerId}/invite`.
+    @discardableResult
+    public func act(_ action: HostAction, spaceID: String, token: String) async throws -> HostActionResult {
+        let path: String
+        if case .invite(let listener) = action {
+            path = "/v1/spaces/\(Self.segment(spaceID))/hands/\(Self.segment(listener))/invite"
+        } else {
+            path = "/v1/spaces/\(Self.segment(spaceID))/questions/\(Self.segment(action.target))/\(action.name)"
+        }
+        return try await self.call(.POST, path, token: token).decode(HostActionResult.self)
+    }
+
+    /// `value` as one path segment: ids come from the command line, and a `/` or `?` in one
+    /// must not reach another resource.
+    static func segment(_ value: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "/?#%")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+    }
+
     /// Any request; throws ``HTTPStatusError`` for a status of 400 or more.
     public func call(_ method: HTTPMethod, _ path: String, token: String? = nil, body: [UInt8]? = nil) async throws -> HTTPResponse {
         var headers: [(String, String)] = [("accept", "application/json")]
@@ -41,5 +74,18 @@ public struct SpacesAPIClient: Sendable {
         let response = try await HTTPClient.request(method, self.server.with(target: path), headers: headers, body: body, group: self.group)
         guard response.status < 400 else { throw HTTPStatusError(response: response) }
         return response
+    }
+}
+
+/// The answer to a host action over HTTP: what was done, to what, and the questions it changed
+/// as they are now (a pick also moves the previous question on air to `answered`).
+public struct HostActionResult: Codable, Sendable, Equatable {
+    public var action: String
+    public var target: String
+    public var questions: [ServerEvent.QuestionItem]
+    public init(action: String, target: String, questions: [ServerEvent.QuestionItem]) {
+        self.action = action
+        self.target = target
+        self.questions = questions
     }
 }

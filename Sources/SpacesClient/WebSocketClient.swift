@@ -2,6 +2,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
+import SpacesCompression
 
 /// Opens WebSocket connections to a Spaces node.
 public enum WebSocketClient {
@@ -13,14 +14,19 @@ public enum WebSocketClient {
     }
 
     enum Upgrade: Sendable {
-        case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>)
+        case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, PermessageDeflate.Agreement?)
         case refused(EventLoopFuture<HTTPResponse>)
     }
 
     /// Connects and upgrades. `localAddress` binds the client socket to a source address
     /// (e.g. 127.0.0.2) so that many connections fit in the loopback port space.
+    ///
+    /// `compression` offers permessage-deflate (``PermessageDeflate/clientOffer``); off by
+    /// default. When the server agrees (``WebSocketConnection/compressed``), its compressed
+    /// messages are inflated before the caller sees them, each within `maxFrameSize` bytes.
+    /// The client itself never compresses what it sends.
     public static func connect(
-        _ url: ServerURL, headers: [(String, String)] = [], maxFrameSize: Int = 1 << 20,
+        _ url: ServerURL, headers: [(String, String)] = [], maxFrameSize: Int = 1 << 20, compression: Bool = false,
         localAddress: String? = nil, receiveBufferSize: Int? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> WebSocketConnection {
@@ -38,15 +44,15 @@ public enum WebSocketClient {
         let upgrade: EventLoopFuture<Upgrade> = try await bootstrap.connect(host: url.host, port: url.port) { channel in
             channel.eventLoop.makeCompletedFuture {
                 try Self.configureUpgrade(
-                    channel: channel, url: url, headers: headers, maxFrameSize: maxFrameSize,
-                    upgraded: { .websocket(try NIOAsyncChannel(wrappingChannelSynchronously: $0)) },
+                    channel: channel, url: url, headers: headers, maxFrameSize: maxFrameSize, compression: compression,
+                    upgraded: { .websocket(try NIOAsyncChannel(wrappingChannelSynchronously: $0), $1) },
                     refused: { .refused($0) }
                 )
             }
         }
         switch try await upgrade.get() {
-        case .websocket(let channel):
-            return WebSocketConnection(channel: channel)
+        case .websocket(let channel, let agreement):
+            return WebSocketConnection(channel: channel, agreement: agreement, maxMessageSize: maxFrameSize)
         case .refused(let response):
             throw Refused(response: try await response.get())
         }
@@ -59,13 +65,45 @@ public enum WebSocketClient {
         upgraded: @escaping @Sendable (any Channel) throws -> Result,
         refused: @escaping @Sendable (EventLoopFuture<HTTPResponse>) -> Result
     ) throws -> EventLoopFuture<Result> {
+        try Self.configureUpgrade(
+            channel: channel, url: url, headers: headers, maxFrameSize: maxFrameSize, compression: false,
+            upgraded: { channel, _ in try upgraded(channel) }, refused: refused
+        )
+    }
+
+    /// ``configureUpgrade(channel:url:headers:maxFrameSize:upgraded:refused:)`` that offers
+    /// permessage-deflate when `compression` is true: `upgraded` gets the server's terms, or
+    /// `nil` when it answered without the extension. Inflating RSV1 frames is then up to the
+    /// handlers `upgraded` installs (``WebSocketConnection`` does it).
+    ///
+    /// An answer the client cannot accept (an extension it did not offer, unknown parameters)
+    /// fails the upgrade with ``PermessageDeflate/InvalidResponse`` and closes the channel, as
+    /// RFC 6455 §9.1 requires.
+    public static func configureUpgrade<Result: Sendable>(
+        channel: any Channel, url: ServerURL, headers: [(String, String)] = [], maxFrameSize: Int = 1 << 20,
+        compression: Bool,
+        upgraded: @escaping @Sendable (any Channel, PermessageDeflate.Agreement?) throws -> Result,
+        refused: @escaping @Sendable (EventLoopFuture<HTTPResponse>) -> Result
+    ) throws -> EventLoopFuture<Result> {
         let upgrader = NIOTypedWebSocketClientUpgrader<Result>(
             maxFrameSize: maxFrameSize,
-            upgradePipelineHandler: { channel, _ in channel.eventLoop.makeCompletedFuture { try upgraded(channel) } }
+            upgradePipelineHandler: { channel, response in
+                channel.eventLoop.makeCompletedFuture {
+                    let agreement: PermessageDeflate.Agreement?
+                    do {
+                        agreement = try Self.agreement(in: response, offered: compression)
+                    } catch {
+                        channel.close(promise: nil)
+                        throw error
+                    }
+                    return try upgraded(channel, agreement)
+                }
+            }
         )
         var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: url.target)
         head.headers.add(name: "host", value: url.hostHeader)
         head.headers.add(name: "content-length", value: "0")
+        if compression { head.headers.add(name: "sec-websocket-extensions", value: PermessageDeflate.clientOffer) }
         for (name, value) in headers { head.headers.add(name: name, value: value) }
         let configuration = NIOTypedHTTPClientUpgradeConfiguration(
             upgradeRequestHead: head,
@@ -82,5 +120,20 @@ public enum WebSocketClient {
         // The server's first frame (welcome) may arrive in the same read as its 101.
         pipeline.leftOverBytesStrategy = .forwardBytes
         return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
+    }
+
+    /// The server's permessage-deflate terms from its 101, all `Sec-WebSocket-Extensions`
+    /// fields joined; an extension in the answer when none was offered is an error too.
+    static func agreement(in response: HTTPResponseHead, offered: Bool) throws(PermessageDeflate.InvalidResponse) -> PermessageDeflate.Agreement? {
+        let fields = response.headers["sec-websocket-extensions"]
+        guard !fields.isEmpty else { return nil }
+        let answer = fields.joined(separator: ", ")
+        guard offered else {
+            guard answer.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "," }) else {
+                throw PermessageDeflate.InvalidResponse(response: answer, reason: "no extension was offered")
+            }
+            return nil
+        }
+        return try PermessageDeflate.clientAgreement(response: answer)
     }
 }

@@ -51,10 +51,19 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The JSON body.
     public func json() -> String {
-        let body = Body(
+        Self.json(Body(
             error: .init(code: self.kind.rawValue, message: self.message), retryAfterSeconds: self.retryAfterSeconds,
             ticket: self.ticket
-        )
+        ))
+    }
+
+    /// The JSON body of an error whose code is not one of ``Kind`` (a refused host action
+    /// carries the conversation's code, e.g. `not_open`).
+    public static func json(code: String, message: String) -> String {
+        Self.json(Body(error: .init(code: code, message: message)))
+    }
+
+    private static func json(_ body: Body) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try! encoder.encode(body), as: UTF8.self)
@@ -65,9 +74,19 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         public struct Detail: Codable, Sendable, Equatable {
             public var code: String
             public var message: String
+            public init(code: String, message: String) {
+                self.code = code
+                self.message = message
+            }
         }
         public var error: Detail
         public var retryAfterSeconds: Int?
         public var ticket: String?
+
+        public init(error: Detail, retryAfterSeconds: Int? = nil, ticket: String? = nil) {
+            self.error = error
+            self.retryAfterSeconds = retryAfterSeconds
+            self.ticket = ticket
+        }
     }
 }

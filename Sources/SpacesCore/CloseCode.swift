@@ -31,6 +31,9 @@ public enum CloseCode: UInt16, Sendable, CaseIterable, CustomStringConvertible {
     case replaced = 4009
     /// The Space does not exist (or no longer exists).
     case noSuchSpace = 4004
+    /// Over a per-listener rate (asks, upvotes, reactions). Never a close: it is the `status`
+    /// of an `error` event, and the listener stays connected (a flood of messages is 1008).
+    case rateLimited = 4029
 
     /// The short name used in logs, metrics and docs.
     public var name: String {
@@ -48,6 +51,7 @@ public enum CloseCode: UInt16, Sendable, CaseIterable, CustomStringConvertible {
         case .tooSlow: "too_slow"
         case .replaced: "replaced"
         case .noSuchSpace: "no_such_space"
+        case .rateLimited: "rate_limited"
         }
     }
 

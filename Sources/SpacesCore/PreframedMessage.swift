@@ -19,9 +19,16 @@ public struct PreframedMessage: Sendable, Equatable {
 
     /// Frames `payload` as a single final frame with `opcode`.
     public init(opcode: Opcode, payload: ByteBuffer, allocator: ByteBufferAllocator = .init()) {
+        self.init(opcode: opcode, payload: payload, rsv1: false, allocator: allocator)
+    }
+
+    /// Frames `payload` as a single final frame with `opcode`, with the first reserved bit set
+    /// when `rsv1` is true: permessage-deflate (RFC 7692 §6) marks a compressed message so, and
+    /// `payload` must then be that extension's compressed bytes.
+    public init(opcode: Opcode, payload: ByteBuffer, rsv1: Bool, allocator: ByteBufferAllocator = .init()) {
         let length = payload.readableBytes
         var buffer = allocator.buffer(capacity: Self.headerSize(payloadLength: length) + length)
-        Self.writeHeader(opcode: opcode, payloadLength: length, into: &buffer)
+        Self.writeHeader(opcode: opcode, payloadLength: length, rsv1: rsv1, into: &buffer)
         buffer.writeImmutableBuffer(payload)
         self.bytes = buffer
     }
@@ -59,8 +66,8 @@ public struct PreframedMessage: Sendable, Equatable {
         payloadLength < 126 ? 2 : (payloadLength <= 0xFFFF ? 4 : 10)
     }
 
-    static func writeHeader(opcode: Opcode, payloadLength: Int, into buffer: inout ByteBuffer) {
-        buffer.writeInteger(0x80 | opcode.rawValue)  // FIN, no RSV bits
+    static func writeHeader(opcode: Opcode, payloadLength: Int, rsv1: Bool = false, into buffer: inout ByteBuffer) {
+        buffer.writeInteger(0x80 | (rsv1 ? 0x40 : 0) | opcode.rawValue)  // FIN, RSV1 if asked, no RSV2/RSV3
         if payloadLength < 126 {
             buffer.writeInteger(UInt8(payloadLength))
         } else if payloadLength <= 0xFFFF {

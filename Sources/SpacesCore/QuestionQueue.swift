@@ -106,6 +106,9 @@ public struct QuestionQueue: Sendable {
 
     /// Starts at 0 and grows by one each time what ``snapshot()`` shows changes.
     public var version: UInt64 { self.shown.version }
+    /// Starts at 0 and grows with every change to any question (votes and ranks past the
+    /// snapshot included), so that askers are told of their own question only when it moved.
+    public private(set) var revision: UInt64 = 0
     /// Questions kept, in every state.
     public var count: Int { self.questions.count }
     public var openCount: Int { self.ranking.count }
@@ -343,6 +346,7 @@ public struct QuestionQueue: Sendable {
 
     /// Recomputes the snapshot; a new version only if its content changed.
     private mutating func publish() {
+        self.revision += 1
         var next = self.snapshot(top: self.configuration.snapshotSize)
         guard !next.shows(sameAs: self.shown) else { return }
         next.version = self.shown.version + 1

@@ -33,6 +33,8 @@ public enum QuestionQueueError: Error, Equatable, Sendable, CustomStringConverti
     case unknownReaction(String)
     /// The hand queue holds its maximum of raised hands.
     case handsFull(limit: Int)
+    /// The host invited a listener whose hand is not raised (lowered, invited already, or gone).
+    case handNotRaised(listenerID: String)
 
     /// The stable code of the `error` event (docs/PROTOCOL.md lists them).
     public var code: String {
@@ -50,6 +52,7 @@ public enum QuestionQueueError: Error, Equatable, Sendable, CustomStringConverti
         case .notYours: "not_yours"
         case .unknownReaction: "unknown_reaction"
         case .handsFull: "hands_full"
+        case .handNotRaised: "hand_not_raised"
         }
     }
 
@@ -88,10 +91,28 @@ public enum QuestionQueueError: Error, Equatable, Sendable, CustomStringConverti
             "unknown reaction \"\(reaction.prefix(40))\""
         case .handsFull(let limit):
             "too many raised hands (limit \(limit))"
+        case .handNotRaised(let id):
+            "listener \"\(id.prefix(40))\" has no hand raised"
         }
     }
 
     public var description: String { "\(self.code): \(self.message)" }
+
+    /// Seconds until a rate-limited action may be tried again; nil for other errors.
+    public var retryAfterSeconds: Int? {
+        if case .rateLimited(let micros) = self { return Int(Self.seconds(micros)) }
+        return nil
+    }
+
+    /// The HTTP status a host action refused with this error answers.
+    public var httpStatus: Int {
+        switch self {
+        case .noSuchQuestion, .handNotRaised: 404
+        case .notOpen, .notYours, .alreadyVoted, .ownQuestion, .oneOpenQuestion: 409
+        case .rateLimited, .queueFull, .handsFull: 429
+        case .emptyText, .textTooLong, .controlCharacter, .unknownReaction: 400
+        }
+    }
 
     /// Whole seconds, rounded up, at least 1: "retry in 0 s" would invite an immediate retry.
     private static func seconds(_ micros: UInt64) -> UInt64 {

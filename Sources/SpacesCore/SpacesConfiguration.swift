@@ -10,6 +10,7 @@ public struct SpacesConfiguration: Sendable, Equatable {
     public var limits = Limits()
     public var admission = Admission()
     public var backpressure = Backpressure()
+    public var conversation = Conversation()
 
     public init() {}
 
@@ -150,5 +151,75 @@ public struct SpacesConfiguration: Sendable, Equatable {
         /// more adds latency every listener hears.
         public var maxFramesPerPublishBatch = 50
         public init() {}
+    }
+
+    /// Questions, raised hands and reactions: what listeners may send, and how often everyone
+    /// is told.
+    public struct Conversation: Sendable, Equatable {
+        /// `conversation.questionLength`, default 280 characters after trimming: one question
+        /// and its context; the top 10 still fit a phone screen and a snapshot stays a few KB.
+        public var questionLength = 280
+        /// `conversation.questionsPerSpace`, default 500: more than a host takes in one session.
+        /// Past it the answered or dismissed question with the fewest votes is forgotten; open
+        /// ones never are, so when only those remain an ask is refused (`queue_full`).
+        public var questionsPerSpace = 500
+        /// `conversation.secondsBetweenAsks`, default 30 per listener: one open question at a
+        /// time anyway; this stops withdraw-and-ask cycles churning what everyone is sent.
+        public var secondsBetweenAsks = 30
+        /// `conversation.upvotesPerSecond`, default 5 per listener (burst 10): faster than anyone
+        /// reads, and each vote may change the snapshot sent to every listener.
+        public var upvotesPerSecond = 5
+        /// `conversation.topQuestions`, default 10: open questions sent to every listener (what
+        /// fits a phone screen); the rest is a count.
+        public var topQuestions = 10
+        /// `conversation.hostQuestions`, default 100: open questions in the host's view.
+        public var hostQuestions = 100
+        /// `conversation.questionsIntervalMs`, default 500: at most two `questions` updates per
+        /// second per Space, and only when it changed. One update goes to every listener, so
+        /// this bounds what a busy queue costs the node whatever the vote rate.
+        public var questionsIntervalMs = 500
+        /// `conversation.reactionsIntervalMs`, default 1000: reaction counts are drained and
+        /// sent at most once a second per Space, never one message per reaction.
+        public var reactionsIntervalMs = 1000
+        /// `conversation.reactions`, default 👏 ❤️ 😂 🔥 👍 🙏: a fixed short set keeps each
+        /// counts message small and gives nobody a way to write to everyone.
+        public var reactions = ["👏", "❤️", "😂", "🔥", "👍", "🙏"]
+        /// `conversation.reactionsPerSecond`, default 5 per listener (burst 10).
+        public var reactionsPerSecond = 5
+        /// `conversation.raisedHands`, default 1000 per Space: far more than a host looks
+        /// through; past it a raise is refused (`hands_full`).
+        public var raisedHands = 1000
+        /// `conversation.errorsPerMinute`, default 30 per listener: refused messages (bad JSON,
+        /// unknown type, over-long text, …) a client may cause before it is closed with 1008.
+        /// Rate-limited actions do not count: the client is told when to retry and stays.
+        public var errorsPerMinute = 30
+        public init() {}
+
+        /// The question queue's settings.
+        public var questionQueue: QuestionQueue.Configuration {
+            var queue = QuestionQueue.Configuration()
+            queue.maximumTextLength = self.questionLength
+            queue.capacity = self.questionsPerSpace
+            queue.asksPerSecond = 1 / Double(max(1, self.secondsBetweenAsks))
+            queue.askBurst = 1
+            queue.upvotesPerSecond = Double(self.upvotesPerSecond)
+            queue.upvoteBurst = Double(self.upvotesPerSecond * 2)
+            queue.snapshotSize = self.topQuestions
+            return queue
+        }
+
+        public var reactionTally: ReactionTally.Configuration {
+            var tally = ReactionTally.Configuration()
+            tally.allowed = self.reactions
+            tally.reactionsPerSecond = Double(self.reactionsPerSecond)
+            tally.reactionBurst = Double(self.reactionsPerSecond * 2)
+            return tally
+        }
+
+        public var handQueue: HandQueue.Configuration {
+            var hands = HandQueue.Configuration()
+            hands.capacity = self.raisedHands
+            return hands
+        }
     }
 }

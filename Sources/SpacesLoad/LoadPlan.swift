@@ -22,6 +22,13 @@ public struct LoadPlan: Codable, Sendable, Equatable {
     public var slowReceiveBufferBytes = 4096
     /// Seed of the behaviour draw, so a run can be repeated.
     public var seed: UInt64 = 1
+    /// Questions asked per second by the whole audience (admitted listeners, each at random
+    /// times at an equal share of the rate), to rehearse the question traffic.
+    public var questionsPerSecond = 0.0
+    /// Upvotes per second by the whole audience, on questions this worker's askers asked.
+    public var upvotesPerSecond = 0.0
+    /// Reactions per second by the whole audience.
+    public var reactionsPerSecond = 0.0
 
     public init(listenURLs: [String], listeners: Int, joinsPerSecond: Double, durationSeconds: Double) {
         self.listenURLs = listenURLs
@@ -48,6 +55,9 @@ public struct LoadPlan: Codable, Sendable, Equatable {
         if draw < self.slowShare + self.stallShare + self.churnShare { return .churn }
         return .steady
     }
+
+    /// Whether admitted listeners send conversation messages at all.
+    public var talks: Bool { self.questionsPerSecond > 0 || self.upvotesPerSecond > 0 || self.reactionsPerSecond > 0 }
 
     /// When listener `index` starts joining, in seconds from the run's start.
     public func startOffset(of index: Int) -> Double {

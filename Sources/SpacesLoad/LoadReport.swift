@@ -65,6 +65,14 @@ public struct LoadReport: Codable, Sendable {
     public var gaps = 0
     public var outOfOrderBatches = 0
     public var bytesReceived = 0
+    /// Conversation messages sent, by type (`ask`, `upvote`, `react`).
+    public var conversationSent: [String: Int] = [:]
+    /// Their acknowledgements (`asked`, `upvoted`) and refusals (`error:<code>`).
+    public var conversationAnswers: [String: Int] = [:]
+    /// `questions` updates received, all listeners together.
+    public var questionUpdates = 0
+    /// `reactions` updates received, all listeners together.
+    public var reactionUpdates = 0
     /// HTTP refusals by status (as strings, for JSON).
     public var httpRefusals: [String: Int] = [:]
     /// WebSocket closes by code; "none" for a connection that ended without a close frame.
@@ -111,6 +119,10 @@ public struct LoadReport: Codable, Sendable {
         self.gaps += other.gaps
         self.outOfOrderBatches += other.outOfOrderBatches
         self.bytesReceived += other.bytesReceived
+        self.conversationSent.merge(other.conversationSent, uniquingKeysWith: +)
+        self.conversationAnswers.merge(other.conversationAnswers, uniquingKeysWith: +)
+        self.questionUpdates += other.questionUpdates
+        self.reactionUpdates += other.reactionUpdates
         self.httpRefusals.merge(other.httpRefusals, uniquingKeysWith: +)
         self.closeCodes.merge(other.closeCodes, uniquingKeysWith: +)
         self.failures.merge(other.failures, uniquingKeysWith: +)

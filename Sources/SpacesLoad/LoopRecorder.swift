@@ -9,6 +9,20 @@ final class LoopRecorder {
     /// Admitted listeners connected now, and connections waiting now.
     var connected = 0
     var waiting = 0
+    /// Ids of the questions this loop's listeners asked lately, for its upvoters (a ring).
+    var recentQuestions: [String] = []
+    private var nextQuestionSlot = 0
+    static let recentQuestionsKept = 64
+
+    func rememberQuestion(_ id: String) {
+        if self.recentQuestions.count < Self.recentQuestionsKept {
+            self.recentQuestions.append(id)
+        } else {
+            self.recentQuestions[self.nextQuestionSlot] = id
+            self.nextQuestionSlot = (self.nextQuestionSlot + 1) % Self.recentQuestionsKept
+        }
+    }
+
     /// (time of the first `waiting` answer, time admitted) of listeners admitted from a line.
     var admissionsFromLine: [(enteredLine: NIODeadline, admitted: NIODeadline)] = []
 

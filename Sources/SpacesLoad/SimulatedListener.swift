@@ -192,6 +192,15 @@ final class SimulatedListener {
     func text(_ data: ByteBuffer) {
         let view = data.readableBytesView
         if Self.contains(view, #""type":"state""#) { return }
+        if Self.contains(view, #""type":"questions""#) {
+            self.recorder.report.questionUpdates += 1
+            return
+        }
+        if Self.contains(view, #""type":"reactions""#) {
+            self.recorder.report.reactionUpdates += 1
+            return
+        }
+        if self.plan.talks && self.conversationAnswer(data) { return }
         if Self.contains(view, #""type":"waiting""#) {
             self.waiting(Self.decode(ServerEvent.Waiting.self, data))
         } else if Self.contains(view, #""type":"welcome""#) {
@@ -236,6 +245,7 @@ final class SimulatedListener {
         self.recorder.withSecond { $0.admitted += 1 }
         self.resumeToken = event?.resumeToken
         self.misbehave()
+        if self.plan.talks && self.behaviour == .steady { self.scheduleTalk() }
     }
 
     private func leaveLine() {
@@ -318,6 +328,69 @@ final class SimulatedListener {
             let bound = NIOLoopBound(self, eventLoop: self.eventLoop)
             self.eventLoop.scheduleTask(in: after) { bound.value.dropAndResume() }
         }
+    }
+
+    // MARK: Conversation traffic
+
+    /// Schedules this listener's next question, upvote or reaction at a random time: each of
+    /// the plan's rates is shared equally by its listeners, so the audience as a whole sends
+    /// them at those rates (a Poisson process per listener).
+    private func scheduleTalk() {
+        let total = self.plan.questionsPerSecond + self.plan.upvotesPerSecond + self.plan.reactionsPerSecond
+        let perListener = total / Double(max(1, self.plan.listeners))
+        guard perListener > 0 else { return }
+        let wait = -log(Double.random(in: Double.ulpOfOne..<1)) / perListener
+        let bound = NIOLoopBound(self, eventLoop: self.eventLoop)
+        self.eventLoop.scheduleTask(in: .nanoseconds(Int64(min(wait, 3600) * 1e9))) {
+            let listener = bound.value
+            guard listener.phase == .admitted else { return }
+            listener.talk(draw: Double.random(in: 0..<total))
+            listener.scheduleTalk()
+        }
+    }
+
+    private func talk(draw: Double) {
+        let (type, text): (String, String)
+        if draw < self.plan.questionsPerSecond {
+            type = "ask"
+            text = #"{"type":"ask","text":"Load question \#(self.index)-\#(UInt16.random(in: 0...UInt16.max)): what happens next?"}"#
+        } else if draw < self.plan.questionsPerSecond + self.plan.upvotesPerSecond {
+            guard let id = self.recorder.recentQuestions.randomElement() else { return }
+            type = "upvote"
+            text = #"{"type":"upvote","id":"\#(id)"}"#
+        } else {
+            type = "react"
+            text = #"{"type":"react","emoji":"👏"}"#
+        }
+        self.recorder.report.conversationSent[type, default: 0] += 1
+        self.send(text: text)
+    }
+
+    private func send(text: String) {
+        guard let context = self.context else { return }
+        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: context.channel.allocator.buffer(string: text))
+        context.writeAndFlush(NIOAny(frame), promise: nil)
+    }
+
+    /// Counts an acknowledgement or refusal of a conversation message; false for other texts.
+    private func conversationAnswer(_ data: ByteBuffer) -> Bool {
+        let view = data.readableBytesView
+        if Self.contains(view, #""type":"asked""#) {
+            self.recorder.report.conversationAnswers["asked", default: 0] += 1
+            if let asked = Self.decode(ServerEvent.QuestionReference.self, data) { self.recorder.rememberQuestion(asked.id) }
+            return true
+        }
+        if Self.contains(view, #""type":"upvoted""#) {
+            self.recorder.report.conversationAnswers["upvoted", default: 0] += 1
+            return true
+        }
+        if Self.contains(view, #""type":"question""#) { return true }
+        if Self.contains(view, #""type":"error""#) {
+            let code = Self.decode(ServerEvent.ErrorEvent.self, data)?.code ?? "unreadable"
+            self.recorder.report.conversationAnswers["error:" + code, default: 0] += 1
+            return true
+        }
+        return false
     }
 
     /// Drops the socket without a close frame (a network change) and comes back with `?resume=`.

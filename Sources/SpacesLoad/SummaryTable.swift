@@ -128,6 +128,14 @@ public enum SummaryTable {
             )
         )
 
+        if !report.conversationSent.isEmpty {
+            var rows: [[String]] = self.sorted(report.conversationSent).map { ["sent \($0.key)", "\($0.value)"] }
+            rows += self.sorted(report.conversationAnswers).map { ["  \($0.key)", "\($0.value)"] }
+            rows.append(["questions updates received", "\(report.questionUpdates)"])
+            rows.append(["reactions updates received", "\(report.reactionUpdates)"])
+            result.append(Section(title: "Conversation", rows: rows))
+        }
+
         let serverKeys = Set(report.serverBefore.keys).intersection(report.serverAfter.keys).sorted()
         if !serverKeys.isEmpty {
             let rows = serverKeys.map { key -> [String] in

@@ -39,12 +39,19 @@ final class ListenerConnection: ChannelInboundHandler {
     var slot = -1
     /// Send, drop or evict, batch by batch.
     private var dropPolicy: DropPolicy
-    /// The latest `state` event it could not take yet (coalesced: newer replaces older).
-    private var pendingState: ByteBuffer?
+    /// The latest update of each kind it could not take yet (newer replaces older), by
+    /// ``SharedUpdate/Kind`` raw value.
+    private var pending = [ByteBuffer?](repeating: nil, count: SharedUpdate.Kind.allCases.count)
+    /// Whether it negotiated permessage-deflate: shared updates go to it compressed.
+    let compressed: Bool
+    /// Refused messages it may cause (bad JSON, unknown types, over-long questions …) before it
+    /// is closed with 1008; rate-limited actions do not count.
+    private var errorBudget: TokenBucket
 
     init(
         number: UInt64, space: LiveSpace, relay: Relay, gate: AdmissionGate?, plan: AdmissionGate.Plan, writer: SocketWriter,
-        limits: SpacesConfiguration.Limits, evictAfterMicros: UInt64, logger: Logger
+        limits: SpacesConfiguration.Limits, evictAfterMicros: UInt64, errorsPerMinute: Int = SpacesConfiguration.Conversation().errorsPerMinute,
+        compressed: Bool = false, logger: Logger
     ) {
         self.number = number
         self.space = space
@@ -58,6 +65,10 @@ final class ListenerConnection: ChannelInboundHandler {
             ratePerSecond: Double(limits.listenerMessagesPerSecond), burst: Double(limits.listenerMessagesPerSecond * 2),
             nowMicros: WallClock.nowMicros()
         )
+        self.errorBudget = TokenBucket(
+            ratePerSecond: Double(max(1, errorsPerMinute)) / 60, burst: Double(max(1, errorsPerMinute)), nowMicros: WallClock.nowMicros()
+        )
+        self.compressed = compressed
         self.logger = logger
     }
 
@@ -111,6 +122,7 @@ final class ListenerConnection: ChannelInboundHandler {
             space: self.space.summary, codec: self.space.codec, listenerId: String(listenerID, radix: 36), resumeToken: resumeToken
         ))
         self.peer.send(PreframedMessage.text(welcome.json()).bytes)
+        self.space.conversation.join(listenerID, connection: self, eventLoop: self.channel!.eventLoop)
         self.relay.shard(on: self.channel!.eventLoop).add(self)
         self.space.listenerJoined()
     }
@@ -160,6 +172,7 @@ final class ListenerConnection: ChannelInboundHandler {
                 self.logger.debug("listener left", metadata: ["listener": "\(listenerID)", "droppedBatches": "\(self.dropPolicy.dropped)"])
             }
             self.relay.shard(on: self.channel!.eventLoop).remove(self)
+            self.space.conversation.leave(listenerID, connection: self)
             self.space.listenerLeft()
             self.gate?.leave(number: self.number, listenerID: listenerID, space: self.space, hold: !self.closedCleanly)
         case .pending, .waiting:
@@ -170,9 +183,11 @@ final class ListenerConnection: ChannelInboundHandler {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
             self.dropPolicy.caughtUp()
-            if let state = self.pendingState {
-                self.pendingState = nil
-                self.peer.send(state)
+            for index in self.pending.indices {
+                if let bytes = self.pending[index] {
+                    self.pending[index] = nil
+                    self.peer.send(bytes)
+                }
             }
         }
         context.fireChannelWritabilityChanged()
@@ -211,15 +226,41 @@ final class ListenerConnection: ChannelInboundHandler {
             self.peer.close(.invalidPayload, reason: "text is not UTF-8", context: context)
             return
         }
+        let event: ClientEvent
         do {
-            switch try ClientEvent.parse(bytes) {
-            case .ping:
-                if self.canReply(context) { self.peer.send(PreframedMessage.text(ServerEvent.pong.json()).bytes) }
+            event = try ClientEvent.parse(bytes)
+        } catch {
+            self.refuse(.init(code: error.code, message: error.message), context: context)
+            return
+        }
+        if event == .ping {
+            self.reply(.pong, context: context)
+            return
+        }
+        guard case .admitted(let listenerID) = self.phase else {
+            self.refuse(.init(code: "not_admitted", message: "questions, hands and reactions open once you are admitted"), context: context)
+            return
+        }
+        do {
+            if let answer = try self.space.conversation.receive(event, from: listenerID, nowMicros: WallClock.nowMicros()) {
+                self.reply(answer, context: context)
             }
         } catch {
-            let event = ServerEvent.error(.init(code: error.code, message: error.message))
-            if self.canReply(context) { self.peer.send(PreframedMessage.text(event.json()).bytes) }
+            self.refuse(ServerEvent.ErrorEvent(error), counts: !error.isRateLimited, context: context)
         }
+    }
+
+    private func reply(_ event: ServerEvent, context: ChannelHandlerContext) {
+        if self.canReply(context) { self.peer.send(PreframedMessage.text(event.json()).bytes) }
+    }
+
+    /// Answers a refused message with an `error` event; past the error budget, closes with 1008.
+    private func refuse(_ error: ServerEvent.ErrorEvent, counts: Bool = true, context: ChannelHandlerContext) {
+        if counts && !self.errorBudget.tryTake(nowMicros: WallClock.nowMicros()) {
+            self.peer.close(.policyViolation, reason: "too many refused messages", context: context)
+            return
+        }
+        self.reply(.error(error), context: context)
     }
 
     // MARK: Called by the shard, on this loop.
@@ -234,18 +275,20 @@ final class ListenerConnection: ChannelInboundHandler {
         return outcome
     }
 
-    /// Sends a `state` event, or keeps it (replacing any older one) until the listener can take it.
-    func sendState(_ bytes: ByteBuffer) {
-        if self.channel?.isWritable == true {
-            self.peer.send(bytes)
-        } else {
-            self.pendingState = bytes
-        }
+    /// Sends an update for every listener of the Space, compressed if it negotiated that.
+    func sendShared(_ update: SharedUpdate) {
+        self.sendLatest(update.kind, update.bytes(compressed: self.compressed))
     }
 
-    /// Sends a control event; control events are never dropped.
-    func sendControl(_ bytes: ByteBuffer) {
-        self.peer.send(bytes)
+    /// Sends `bytes` now, or keeps them (replacing any older update of the kind) until the
+    /// listener can take them. A `control` event is never dropped.
+    func sendLatest(_ kind: SharedUpdate.Kind, _ bytes: ByteBuffer) {
+        guard !self.peer.closing else { return }
+        if kind == .control || self.channel?.isWritable == true {
+            self.peer.send(bytes)
+        } else {
+            self.pending[kind.rawValue] = bytes
+        }
     }
 
     /// Sends `ended` and closes with 1000.

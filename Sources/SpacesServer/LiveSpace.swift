@@ -13,6 +13,8 @@ public final class LiveSpace: Sendable {
     public let capacity: Int
     public let createdAt: Date
     let hostToken: String
+    /// Questions, hands and reactions.
+    let conversation: LiveConversation
 
     private let ended = Atomic<Bool>(false)
     private let endedAtMicros = Atomic<UInt64>(0)
@@ -26,7 +28,11 @@ public final class LiveSpace: Sendable {
     /// The listener count last announced in a `state` event; -1 before the first.
     let lastAnnouncedListeners = Atomic<Int>(-1)
 
-    init(id: String, title: String, channels: Int, capacity: Int, hostToken: String, createdAt: Date = Date()) {
+    init(
+        id: String, title: String, channels: Int, capacity: Int, hostToken: String, createdAt: Date = Date(),
+        conversation: SpacesConfiguration.Conversation = .init()
+    ) {
+        self.conversation = LiveConversation(settings: conversation)
         self.id = id
         self.title = title
         self.channels = channels

@@ -49,6 +49,9 @@ final class PublisherConnection: ChannelInboundHandler {
         self.publishers.insert(self, eventLoop: context.eventLoop)
         let event = ServerEvent.publishing(.init(space: self.space.summary, codec: self.space.codec))
         self.peer.send(PreframedMessage.text(event.json()).bytes)
+        // The conversation so far: a host reconnecting sees the queue and the hands at once.
+        let (questions, hands) = self.space.conversation.hostView(nowMicros: WallClock.nowMicros())
+        self.sendUpdates([ServerEvent.questions(questions), .hands(hands)].map { PreframedMessage.text($0.json()).bytes })
         let space = self.space
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         self.ticker = context.eventLoop.scheduleRepeatedTask(initialDelay: self.stateInterval, delay: self.stateInterval) { _ in
@@ -92,8 +95,8 @@ final class PublisherConnection: ChannelInboundHandler {
             break
         case .binary(let buffer):
             self.receiveBatch(buffer, context: context)
-        case .text:
-            self.peer.close(.unsupportedData, reason: "audio is due: send binary batches", context: context)
+        case .text(let buffer):
+            self.receiveAction(buffer, context: context)
         case .pong(let payload):
             self.peer.send(PreframedMessage(opcode: .pong, payload: payload).bytes)
         case .close(let code):
@@ -105,6 +108,34 @@ final class PublisherConnection: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         self.peer.handle(error: error, context: context)
+    }
+
+    /// Sends the host's view of the conversation (framed by the caller, off this loop).
+    func sendUpdates(_ frames: [ByteBuffer]) {
+        guard self.attached, !self.peer.closing else { return }
+        for frame in frames { self.peer.send(frame) }
+    }
+
+    /// A host action in a text message: applied, and answered with `applied` or `error`.
+    private func receiveAction(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        guard self.attached, !self.peer.closing else { return }
+        let bytes = buffer.readableBytesView
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            self.peer.close(.invalidPayload, reason: "text is not UTF-8", context: context)
+            return
+        }
+        let reply: ServerEvent
+        do {
+            let action = try HostAction.parse(bytes)
+            do {
+                reply = .applied(try self.space.conversation.perform(action).applied)
+            } catch {
+                reply = .error(ServerEvent.ErrorEvent(error))
+            }
+        } catch {
+            reply = .error(.init(code: error.code, message: error.message))
+        }
+        self.peer.send(PreframedMessage.text(reply.json()).bytes)
     }
 
     /// Closes with `code` (the node is draining).

@@ -17,6 +17,9 @@ public final class Relay: Sendable {
     public let handles: [Handle]
     private let draining = Atomic<Bool>(false)
 
+    /// Compresses a shared text update once for the listeners that negotiated permessage-deflate.
+    let deflate: (@Sendable (String) -> ByteBuffer)? = nil
+
     /// True once the node started its drain: nobody new is let into the fan-out.
     var isDraining: Bool { self.draining.load(ordering: .acquiring) }
 
@@ -56,10 +59,10 @@ public final class Relay: Sendable {
         self.forEachShard { $0.receive(batch, encoded: encoded, space: key) }
     }
 
-    /// Hands a `state` event to every shard (coalesced per slow listener).
-    func broadcastState(_ bytes: ByteBuffer, to space: LiveSpace) {
+    /// Hands an update for every listener of `space` to every shard (coalesced per slow listener).
+    func broadcast(_ update: SharedUpdate, to space: LiveSpace) {
         let key = ObjectIdentifier(space)
-        self.forEachShard { $0.deliverState(bytes, to: key) }
+        self.forEachShard { $0.deliver(update, to: key) }
     }
 
     /// Sends `ended` to the listeners of `space` and closes them with 1000.

@@ -41,8 +41,7 @@ public final class Shard {
 
     enum Payload {
         case audio(ByteBuffer)
-        case state(ByteBuffer)
-        case control(ByteBuffer)
+        case shared(SharedUpdate)
         case end(reason: String)
         case close(CloseCode, reason: String)
     }
@@ -156,14 +155,10 @@ public final class Shard {
 
     // MARK: Control in
 
-    func deliverState(_ bytes: ByteBuffer, to space: ObjectIdentifier) {
+    /// A text update for every listener of `space`: `state`, `questions`, `reactions`.
+    func deliver(_ update: SharedUpdate, to space: ObjectIdentifier) {
         guard let group = self.spaces[space] else { return }
-        self.enqueue(Delivery(group: group, payload: .state(bytes)))
-    }
-
-    func deliverControl(_ bytes: ByteBuffer, to space: ObjectIdentifier) {
-        guard let group = self.spaces[space] else { return }
-        self.enqueue(Delivery(group: group, payload: .control(bytes)))
+        self.enqueue(Delivery(group: group, payload: .shared(update)))
     }
 
     /// Sends what is held, then `ended`, then closes every listener of `space` with 1000.
@@ -228,8 +223,7 @@ public final class Shard {
                         self.stats.evictionsValue.add(1, ordering: .relaxed)
                         listener.close(.tooSlow, reason: "over the audio budget too long")
                     }
-                case .state(let bytes): listener.sendState(bytes)
-                case .control(let bytes): listener.sendControl(bytes)
+                case .shared(let update): listener.sendShared(update)
                 case .end(let reason): listener.sendEndedAndClose(reason: reason)
                 case .close(let code, let reason): listener.close(code, reason: reason)
                 }

@@ -6,9 +6,11 @@ import Synchronization
 public final class SpaceRegistry: Sendable {
     private let spaces = Mutex<[String: LiveSpace]>([:])
     private let limits: SpacesConfiguration.Spaces
+    private let conversation: SpacesConfiguration.Conversation
 
-    public init(limits: SpacesConfiguration.Spaces) {
+    public init(limits: SpacesConfiguration.Spaces, conversation: SpacesConfiguration.Conversation = .init()) {
         self.limits = limits
+        self.conversation = conversation
     }
 
     /// Creates a live Space from a validated request.
@@ -19,7 +21,8 @@ public final class SpaceRegistry: Sendable {
             title: request.title,
             channels: request.channels ?? 1,
             capacity: request.capacity ?? self.limits.defaultCapacity,
-            hostToken: Token.random(bytes: 24)
+            hostToken: Token.random(bytes: 24),
+            conversation: self.conversation
         )
         let maxLive = self.limits.maxLive
         let added: Bool = self.spaces.withLock { spaces in

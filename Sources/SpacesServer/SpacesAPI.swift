@@ -71,6 +71,23 @@ struct SpacesAPI: Sendable {
             case .success:
                 return HTTPAnswer(APIError(.upgradeRequired, "this is a WebSocket endpoint"))
             }
+        case (.questions(let id), .GET):
+            return self.asHost(id, head) { space in self.json(.ok, space.conversation.hostQuestions()) }
+        case (.hands(let id), .GET):
+            return self.asHost(id, head) { space in self.json(.ok, space.conversation.hostHands(nowMicros: WallClock.nowMicros())) }
+        case (.questionAction(let id, let questionID, let name), .POST):
+            guard let action = HostAction(name: name, questionID: questionID) else {
+                return HTTPAnswer(APIError(.notFound, "no action \"\(name.prefix(40))\": use \(HostAction.questionActions.joined(separator: ", "))"))
+            }
+            return self.asHost(id, head) { space in self.perform(action, on: space) }
+        case (.invite(let id, let listenerID), .POST):
+            return self.asHost(id, head) { space in self.perform(.invite(listenerID: listenerID), on: space) }
+        case (.home, .GET), (.home, .HEAD):
+            return WebAssets.bundled.answer("home.html")
+        case (.spacePage, .GET), (.spacePage, .HEAD):
+            return WebAssets.bundled.answer("space.html")
+        case (.asset(let name), .GET), (.asset(let name), .HEAD):
+            return WebAssets.bundled.answer(name)
         case (.notFound, _):
             return HTTPAnswer(APIError(.notFound, "no such resource"))
         default:
@@ -118,6 +135,34 @@ struct SpacesAPI: Sendable {
             self.logger.info("space ended", metadata: ["space": "\(space.id)"])
         }
         return self.json(.ok, space.info)
+    }
+
+    /// Runs `body` for the Space `id` if the request carries its host token.
+    private func asHost(_ id: String, _ head: HTTPRequestHead, _ body: (LiveSpace) -> HTTPAnswer) -> HTTPAnswer {
+        guard let space = self.registry.space(id: id) else { return HTTPAnswer(Self.noSuchSpace(id)) }
+        guard let token = Self.bearer(head.headers), space.isHostToken(token) else {
+            return HTTPAnswer(APIError(.unauthorized, "the conversation's host view needs this Space's host token"))
+        }
+        return body(space)
+    }
+
+    private func perform(_ action: HostAction, on space: LiveSpace) -> HTTPAnswer {
+        guard space.state == .live else { return HTTPAnswer(APIError(.gone, "the Space has ended")) }
+        do {
+            let outcome = try space.conversation.perform(action)
+            return self.json(.ok, AppliedAnswer(
+                action: outcome.applied.action, target: outcome.applied.target, questions: outcome.questions.map(ServerEvent.QuestionItem.init)
+            ))
+        } catch {
+            return HTTPAnswer(status: HTTPResponseStatus(statusCode: error.httpStatus), body: APIError.json(code: error.code, message: error.message))
+        }
+    }
+
+    /// The answer to a host action over HTTP.
+    struct AppliedAnswer: Encodable {
+        var action: String
+        var target: String
+        var questions: [ServerEvent.QuestionItem]
     }
 
     private func refreshGauges() {

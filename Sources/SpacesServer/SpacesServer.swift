@@ -35,7 +35,7 @@ public final class SpacesServer: Service, Sendable {
             self.group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
             self.ownsGroup = true
         }
-        self.registry = SpaceRegistry(limits: configuration.spaces)
+        self.registry = SpaceRegistry(limits: configuration.spaces, conversation: configuration.conversation)
         self.metrics = ServerMetrics()
         self.gate = AdmissionGate(configuration: configuration, metrics: self.metrics)
         self.relay = try Relay(eventLoops: Array(self.group.makeIterator()), configuration: configuration, metrics: self.metrics)
@@ -115,7 +115,11 @@ public final class SpacesServer: Service, Sendable {
         let admissionTask = self.group.next().scheduleRepeatedTask(initialDelay: tick, delay: tick) { _ in
             gate.tick(registry: registry)
         }
-        self.tickers.withLock { $0 = [stateTask, admissionTask] }
+        let conversationTick = TimeAmount.milliseconds(Int64(Self.conversationTickMs))
+        let conversationTask = self.group.next().scheduleRepeatedTask(initialDelay: conversationTick, delay: conversationTick) { _ in
+            Self.announceConversation(registry: registry, relay: relay, publishers: publishers)
+        }
+        self.tickers.withLock { $0 = [stateTask, admissionTask, conversationTask] }
         self.logger.info("listening", metadata: ["address": "\(channel.localAddress!)"])
         return channel.localAddress!
     }
@@ -134,7 +138,8 @@ public final class SpacesServer: Service, Sendable {
             try sync.addHandler(ListenerConnection(
                 number: gate.makeConnectionNumber(), space: space, relay: relay, gate: gate, plan: plan, writer: writer,
                 limits: configuration.limits,
-                evictAfterMicros: UInt64(configuration.backpressure.evictAfterMs) * 1000, logger: logger
+                evictAfterMicros: UInt64(configuration.backpressure.evictAfterMs) * 1000,
+                errorsPerMinute: configuration.conversation.errorsPerMinute, logger: logger
             ))
         case .success(.publish(let space)):
             try sync.addHandler(PublisherConnection(
@@ -159,7 +164,32 @@ public final class SpacesServer: Service, Sendable {
             let count = space.listenerCount
             guard space.lastAnnouncedListeners.exchange(count, ordering: .relaxed) != count else { continue }
             let event = ServerEvent.state(.init(listeners: count))
-            relay.broadcastState(PreframedMessage.text(event.json()).bytes, to: space)
+            relay.broadcast(SharedUpdate(kind: .state, event: event), to: space)
+        }
+    }
+
+    /// How often each Space's conversation is asked what is due: well under the 500 ms and
+    /// 1 s intervals it enforces, so an update goes out within 100 ms of being allowed.
+    static let conversationTickMs = 100
+
+    /// Sends what each Space's conversation has due: shared updates framed (and compressed)
+    /// once for all its listeners, the host's view to its publisher.
+    private static func announceConversation(registry: SpaceRegistry, relay: Relay, publishers: PublisherSet) {
+        let now = WallClock.nowMicros()
+        for space in registry.all() where space.state == .live {
+            let updates = space.conversation.tick(nowMicros: now)
+            guard !updates.isEmpty else { continue }
+            if let questions = updates.questions {
+                relay.broadcast(SharedUpdate(kind: .questions, event: .questions(questions), deflate: relay.deflate), to: space)
+            }
+            if let reactions = updates.reactions {
+                relay.broadcast(SharedUpdate(kind: .reactions, event: .reactions(reactions), deflate: relay.deflate), to: space)
+            }
+            var host: [ServerEvent] = []
+            if let questions = updates.hostQuestions { host.append(.questions(questions)) }
+            if let hands = updates.hands { host.append(.hands(hands)) }
+            if let reactions = updates.reactions { host.append(.reactions(reactions)) }
+            if !host.isEmpty { publishers.send(host, to: space) }
         }
     }
 

@@ -65,4 +65,42 @@ final class ClientEventTests: XCTestCase {
         let message = ClientEvent.Invalid.unknownType(long).message
         XCTAssertEqual(message, "unknown message type \"\(String(repeating: "z", count: 40))\"")
     }
+
+    func testConversationMessages() {
+        XCTAssertEqual(self.parse(#"{"type":"ask","text":"Will the slides be shared?"}"#), .success(.ask(text: "Will the slides be shared?")))
+        XCTAssertEqual(self.parse(#"{"text":"  spaced  ","type":"ask"}"#), .success(.ask(text: "  spaced  ")), "trimming is the queue's")
+        XCTAssertEqual(self.parse(#"{"type":"upvote","id":"q1f"}"#), .success(.upvote(id: "q1f")))
+        XCTAssertEqual(self.parse(#"{"type":"withdraw","id":"q2"}"#), .success(.withdraw(id: "q2")))
+        XCTAssertEqual(self.parse(#"{"type":"hand","raised":true}"#), .success(.hand(raised: true)))
+        XCTAssertEqual(self.parse(#"{"type":"hand","raised":false,"extra":1}"#), .success(.hand(raised: false)))
+        XCTAssertEqual(self.parse(#"{"type":"react","emoji":"👏"}"#), .success(.react(emoji: "👏")))
+        XCTAssertEqual(self.parse(#"{"type":"ask","text":"caf\u00e9 \ud83d\udc4f"}"#), .success(.ask(text: "café 👏")))
+    }
+
+    func testConversationMessagesWithABadField() {
+        let cases: [(String, String, String)] = [
+            (#"{"type":"ask"}"#, "ask", "text"),
+            (#"{"type":"ask","text":5}"#, "ask", "text"),
+            (#"{"type":"ask","text":null}"#, "ask", "text"),
+            (#"{"type":"ask","text":["a"]}"#, "ask", "text"),
+            (#"{"type":"upvote"}"#, "upvote", "id"),
+            (#"{"type":"upvote","id":7}"#, "upvote", "id"),
+            (#"{"type":"withdraw","id":{}}"#, "withdraw", "id"),
+            (#"{"type":"hand"}"#, "hand", "raised"),
+            (#"{"type":"hand","raised":"yes"}"#, "hand", "raised"),
+            (#"{"type":"hand","raised":1}"#, "hand", "raised"),
+            (#"{"type":"react","emoji":false}"#, "react", "emoji"),
+        ]
+        for (input, type, field) in cases {
+            guard case .failure(.badField(let gotType, let gotField, _)) = self.parse(input) else {
+                XCTFail("expected bad_field for \(input), got \(self.parse(input))")
+                continue
+            }
+            XCTAssertEqual(gotType, type, input)
+            XCTAssertEqual(gotField, field, input)
+        }
+        let error = ClientEvent.Invalid.badField(type: "ask", field: "text", expected: "a string")
+        XCTAssertEqual(error.code, "bad_field")
+        XCTAssertEqual(error.message, #""ask" needs "text": a string"#)
+    }
 }

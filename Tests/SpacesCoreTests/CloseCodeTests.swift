@@ -18,6 +18,7 @@ final class CloseCodeTests: XCTestCase {
             (.noSuchSpace, 4004, "no_such_space"),
             (.tooSlow, 4008, "too_slow"),
             (.replaced, 4009, "replaced"),
+            (.rateLimited, 4029, "rate_limited"),
         ]
         XCTAssertEqual(CloseCode.allCases.count, expected.count)
         for (code, raw, name) in expected {
@@ -55,5 +56,6 @@ final class CloseCodeTests: XCTestCase {
     func testPrivateCodesMirrorHTTPStatus() {
         XCTAssertEqual(Int(CloseCode.unauthorized.rawValue) - 4000, APIError.Kind.unauthorized.status - 400)
         XCTAssertEqual(Int(CloseCode.noSuchSpace.rawValue) - 4000, APIError.Kind.notFound.status - 400)
+        XCTAssertEqual(CloseCode.rateLimited.rawValue, 4029, "429 Too Many Requests")
     }
 }

@@ -10,6 +10,25 @@ final class RouteTests: XCTestCase {
         XCTAssertEqual(Route(path: "/v1/spaces/3f9a1c"), .space(id: "3f9a1c"))
         XCTAssertEqual(Route(path: "/v1/spaces/3f9a1c/listen"), .listen(spaceID: "3f9a1c"))
         XCTAssertEqual(Route(path: "/v1/spaces/3f9a1c/publish"), .publish(spaceID: "3f9a1c"))
+        XCTAssertEqual(Route(path: "/v1/spaces/3f9a1c/questions"), .questions(spaceID: "3f9a1c"))
+        XCTAssertEqual(
+            Route(path: "/v1/spaces/3f9a1c/questions/q7/pick"),
+            .questionAction(spaceID: "3f9a1c", questionID: "q7", action: "pick")
+        )
+        XCTAssertEqual(Route(path: "/v1/spaces/3f9a1c/hands"), .hands(spaceID: "3f9a1c"))
+        XCTAssertEqual(Route(path: "/v1/spaces/3f9a1c/hands/k2/invite"), .invite(spaceID: "3f9a1c", listenerID: "k2"))
+        XCTAssertEqual(Route(path: "/"), .home)
+        XCTAssertEqual(Route(path: "/s/3f9a1c"), .spacePage(spaceID: "3f9a1c"))
+        XCTAssertEqual(Route(path: "/web/listener.js"), .asset(name: "listener.js"))
+    }
+
+    func testNearMissesOfTheConversationRoutes() {
+        XCTAssertEqual(Route(path: "/v1/spaces/abc/questions/q1"), .notFound)
+        XCTAssertEqual(Route(path: "/v1/spaces/abc/hands/k2/kick"), .notFound)
+        XCTAssertEqual(Route(path: "/v1/spaces/abc/hands/k2"), .notFound)
+        XCTAssertEqual(Route(path: "/s"), .notFound)
+        XCTAssertEqual(Route(path: "/s/abc/extra"), .notFound)
+        XCTAssertEqual(Route(path: "/web"), .notFound)
     }
 
     func testTrailingSlashes() {
@@ -65,10 +84,11 @@ final class RouteTests: XCTestCase {
         }
     }
 
-    func testRootAndEmpty() {
-        XCTAssertEqual(Route(path: "/"), .notFound)
-        XCTAssertEqual(Route(path: ""), .notFound)
-        XCTAssertEqual(Route(path: "//"), .notFound)
+    func testRootIsTheListenerPageHome() {
+        // The empty path (a bare "?query" target) and doubled slashes are the root too.
+        XCTAssertEqual(Route(path: "/"), .home)
+        XCTAssertEqual(Route(path: ""), .home)
+        XCTAssertEqual(Route(path: "//"), .home)
     }
 
     func testWorksWithRequestTargetPath() {

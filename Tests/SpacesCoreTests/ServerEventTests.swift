@@ -22,6 +22,23 @@ final class ServerEventTests: XCTestCase {
             .error(.init(code: "bad_json", message: "expected a JSON object")),
             .publishing(.init(space: self.summary, codec: Codec(channels: 2))),
             .pong,
+            .error(.init(code: "rate_limited", message: "too many requests: retry in 3 s", status: 4029, retryAfterSeconds: 3)),
+            .asked(.init(id: "q1")),
+            .upvoted(.init(id: "q2")),
+            .withdrawn(.init(id: "q3")),
+            .hand(.init(raised: true, position: 4)),
+            .hand(.init(raised: false, position: nil)),
+            .question(.init(id: "q1", state: "open", rank: 2, votes: 7)),
+            .question(.init(id: "q1", state: "answered", rank: nil, votes: 7)),
+            .questions(.init(version: 3, total: 0, onAir: nil, top: [])),
+            .questions(.init(
+                version: 9, total: 2, onAir: .init(id: "q9", text: "On air?", votes: 1, state: "on_air", pinned: false),
+                top: [.init(id: "q1", text: "Ünïcödé \"quoted\" 🎙", votes: 3, state: "open", pinned: true)]
+            )),
+            .reactions(.init(counts: ["👏": 12, "❤️": 1])),
+            .invited,
+            .hands(.init(version: 2, total: 1, hands: [.init(listenerId: "2s", waitedSeconds: 14)])),
+            .applied(.init(action: "pick", target: "q1")),
         ]
     }
 
@@ -109,13 +126,31 @@ final class ServerEventTests: XCTestCase {
         }
     }
 
+    func testConversationEventsExactText() {
+        XCTAssertEqual(ServerEvent.asked(.init(id: "q1")).json(), #"{"id":"q1","type":"asked"}"#)
+        XCTAssertEqual(ServerEvent.invited.json(), #"{"type":"invited"}"#)
+        XCTAssertEqual(
+            ServerEvent.questions(.init(version: 1, total: 0, onAir: nil, top: [])).json(),
+            #"{"onAir":null,"top":[],"total":0,"type":"questions","version":1}"#, "onAir is null, not absent"
+        )
+        XCTAssertEqual(
+            ServerEvent.question(.init(id: "q1", state: "on_air", rank: nil, votes: 2)).json(),
+            #"{"id":"q1","rank":null,"state":"on_air","type":"question","votes":2}"#
+        )
+        XCTAssertEqual(
+            ServerEvent.error(.init(code: "bad_json", message: "m")).json(), #"{"code":"bad_json","message":"m","type":"error"}"#,
+            "status and retryAfterSeconds only with a rate limit"
+        )
+        XCTAssertEqual(ServerEvent.hand(.init(raised: false, position: nil)).json(), #"{"raised":false,"type":"hand"}"#)
+    }
+
     func testParseAcceptsExtraFieldsAndOtherKeyOrder() throws {
         let text = #"{"listeners":3,"future":"field","type":"state"}"#
         XCTAssertEqual(try ServerEvent.parse(text), .state(.init(listeners: 3)))
     }
 
     func testUnknownTypeParsesToNil() throws {
-        XCTAssertNil(try ServerEvent.parse(#"{"type":"question","text":"hi"}"#))
+        XCTAssertNil(try ServerEvent.parse(#"{"type":"speaker","text":"hi"}"#))
         XCTAssertNil(try ServerEvent.parse(#"{"type":""}"#))
         XCTAssertNil(try ServerEvent.parse(#"{"type":"Welcome"}"#))
     }

@@ -1,5 +1,6 @@
 import NIOCore
-import SpacesClient
+import NIOWebSocket
+@testable import SpacesClient
 import SpacesCore
 import XCTest
 
@@ -64,13 +65,25 @@ final class PublisherConnectionTests: XCTestCase {
         await node.stop()
     }
 
-    func testTextWhereAudioIsDueClosesWith1003() async throws {
+    func testTextIsAHostActionAndBadTextIsAnErrorNotAClose() async throws {
         let node = try await TestServer.start()
         let space = try await node.createSpace()
-        let close = try await self.publish(node, space) { sender in
+        let publisher = try await WebSocketClient.connect(
+            try node.url("/v1/spaces/\(space.id)/publish"), headers: [("authorization", "Bearer \(space.hostToken)")]
+        )
+        let (codes, close) = try await publisher.run { messages, sender in
             try await sender.send(text: "hello")
+            try await sender.send(text: #"{"type":"pick","id":"q1"}"#)
+            var codes: [String] = []
+            while codes.count < 2, let message = try await messages.next() {
+                if case .text(let text) = message, case .error(let error) = try ServerEvent.parse(text) { codes.append(error.code) }
+            }
+            // Text that is not UTF-8 is still a protocol fault: closed with 1007.
+            try await sender.outbound.write(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: ByteBuffer(bytes: [0xFF, 0xFE])))
+            return (codes, try await drain(&messages).close)
         }
-        XCTAssertEqual(close, CloseCode.unsupportedData.rawValue)
+        XCTAssertEqual(codes, ["bad_json", "no_such_question"])
+        XCTAssertEqual(close, CloseCode.invalidPayload.rawValue)
         await node.stop()
     }
 

@@ -9,6 +9,8 @@ import XCTest
 final class TestListener: Sendable {
     struct Record: Sendable {
         var events: [ServerEvent] = []
+        /// When each of `events` arrived.
+        var times: [ContinuousClock.Instant] = []
         var sequence = SequenceTracker()
         var close: UInt16?
         var finished = false
@@ -38,7 +40,10 @@ final class TestListener: Sendable {
                     listener.record.withLock { record in
                         switch message {
                         case .text(let text):
-                            if let event = try? ServerEvent.parse(text) { record.events.append(event) }
+                            if let event = try? ServerEvent.parse(text) {
+                                record.events.append(event)
+                                record.times.append(.now)
+                            }
                         case .binary(let buffer):
                             if let header = try? AudioBatchHeader.decode(buffer) {
                                 record.sequence.record(first: header.firstSequence, count: Int(header.frameCount))
@@ -77,6 +82,24 @@ final class TestListener: Sendable {
     var closeCode: UInt16? { self.record.withLock { $0.close } }
     var finished: Bool { self.record.withLock { $0.finished } }
     var sequence: SequenceTracker { self.record.withLock { $0.sequence } }
+
+    /// Every event received, with the time it arrived.
+    var timedEvents: [(ServerEvent, ContinuousClock.Instant)] {
+        self.record.withLock { Array(zip($0.events, $0.times)) }
+    }
+
+    var events: [ServerEvent] { self.record.withLock { $0.events } }
+
+    /// The `questions` events received, with their arrival times.
+    var questionUpdates: [(ServerEvent.Questions, ContinuousClock.Instant)] {
+        self.timedEvents.compactMap { if case .questions(let q) = $0.0 { (q, $0.1) } else { nil } }
+    }
+
+    /// Sends a text message.
+    func send(_ text: String) async throws {
+        guard let sender = self.sender.withLock({ $0 }) else { throw CancellationError() }
+        try await sender.send(text: text)
+    }
 
     /// Starts reading again.
     func resume() {

@@ -1,0 +1,58 @@
+import Foundation
+import NIOHTTP1
+import SpacesCore
+
+/// The listener page's files (`Sources/SpacesServer/Web`), read once at start and served as
+/// they are: no build step, nothing fetched from elsewhere.
+///
+/// `GET /` is `home.html`, `GET /s/{id}` is `space.html` (the page reads the id from its own
+/// address), `GET /web/{name}` is any other file of the folder. Names are single path segments
+/// matched against the files read at start, so nothing outside the folder can be named.
+struct WebAssets: Sendable {
+    struct File: Sendable {
+        let body: String
+        let contentType: String
+    }
+
+    private let files: [String: File]
+
+    /// The files bundled with the server.
+    static let bundled = WebAssets(directory: Bundle.module.url(forResource: "Web", withExtension: nil))
+
+    init(directory: URL?) {
+        var files: [String: File] = [:]
+        if let directory, let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) {
+            for name in names where !name.hasPrefix(".") {
+                guard let type = Self.contentType(of: name),
+                    let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path),
+                    let body = String(data: data, encoding: .utf8)
+                else { continue }
+                files[name] = File(body: body, contentType: type)
+            }
+        }
+        self.files = files
+    }
+
+    var names: [String] { self.files.keys.sorted() }
+
+    /// The answer for a file of the page, or 404.
+    func answer(_ name: String) -> HTTPAnswer {
+        guard let file = self.files[name] else { return HTTPAnswer(APIError(.notFound, "no such file")) }
+        var headers = HTTPHeaders()
+        // The page's own files only: no inline script from elsewhere, no framing by other sites.
+        headers.add(name: "content-security-policy", value: "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:")
+        headers.add(name: "x-content-type-options", value: "nosniff")
+        return HTTPAnswer(status: .ok, body: file.body, contentType: file.contentType, headers: headers)
+    }
+
+    static func contentType(of name: String) -> String? {
+        switch name.split(separator: ".").last {
+        case "html": "text/html; charset=utf-8"
+        case "css": "text/css; charset=utf-8"
+        case "js": "text/javascript; charset=utf-8"
+        case "svg": "image/svg+xml"
+        case "json": "application/json"
+        default: nil
+        }
+    }
+}
