@@ -31,6 +31,7 @@ final class ListenerConnection: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var channel: (any Channel)?
     private let logger: Logger
+    private let metrics: ServerMetrics?
     private(set) var phase: Phase = .pending
     /// The peer said goodbye with a close frame: its slot is not held for a resume.
     private var closedCleanly = false
@@ -51,8 +52,9 @@ final class ListenerConnection: ChannelInboundHandler {
     init(
         number: UInt64, space: LiveSpace, relay: Relay, gate: AdmissionGate?, plan: AdmissionGate.Plan, writer: SocketWriter,
         limits: SpacesConfiguration.Limits, evictAfterMicros: UInt64, errorsPerMinute: Int = SpacesConfiguration.Conversation().errorsPerMinute,
-        compressed: Bool = false, logger: Logger
+        compressed: Bool = false, metrics: ServerMetrics? = nil, logger: Logger
     ) {
+        self.metrics = metrics
         self.number = number
         self.space = space
         self.relay = relay
@@ -242,10 +244,11 @@ final class ListenerConnection: ChannelInboundHandler {
             return
         }
         do {
-            if let answer = try self.space.conversation.receive(event, from: listenerID, nowMicros: WallClock.nowMicros()) {
-                self.reply(answer, context: context)
-            }
+            let answer = try self.space.conversation.receive(event, from: listenerID, nowMicros: WallClock.nowMicros())
+            self.metrics?.conversationAccepted.increment()
+            if let answer { self.reply(answer, context: context) }
         } catch {
+            (error.isRateLimited ? self.metrics?.conversationRateLimited : self.metrics?.conversationRefused)?.increment()
             self.refuse(ServerEvent.ErrorEvent(error), counts: !error.isRateLimited, context: context)
         }
     }

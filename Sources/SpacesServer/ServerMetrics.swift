@@ -25,6 +25,11 @@ public final class ServerMetrics: Sendable {
     let audioWrites: Gauge
     let framesPerWrite: Gauge
     let fanoutTime: DurationHistogram
+    let conversationAccepted: Counter
+    let conversationRefused: Counter
+    let conversationRateLimited: Counter
+    let questionsUpdates: Counter
+    let reactionsUpdates: Counter
 
     public enum Refusal {
         case waitingRoomFull
@@ -54,6 +59,21 @@ public final class ServerMetrics: Sendable {
         self.shedBatches = registry.makeGauge(name: "spaces_audio_batches_shed", help: "Batches dropped whole by overloaded shards, since start")
         self.audioWrites = registry.makeGauge(name: "spaces_audio_writes", help: "Batch writes to listeners, since start")
         self.framesPerWrite = registry.makeGauge(name: "spaces_frames_per_write", help: "Largest current frames per write across shards (adaptive batching)")
+        self.conversationAccepted = registry.makeCounter(
+            name: "spaces_conversation_messages_total", labels: [("outcome", "accepted")], help: "Listener questions, upvotes, hands and reactions"
+        )
+        self.conversationRefused = registry.makeCounter(
+            name: "spaces_conversation_messages_total", labels: [("outcome", "refused")], help: "Listener questions, upvotes, hands and reactions"
+        )
+        self.conversationRateLimited = registry.makeCounter(
+            name: "spaces_conversation_messages_total", labels: [("outcome", "rate_limited")], help: "Listener questions, upvotes, hands and reactions"
+        )
+        self.questionsUpdates = registry.makeCounter(
+            name: "spaces_conversation_updates_total", labels: [("kind", "questions")], help: "Shared updates fanned out (one per Space, not per listener)"
+        )
+        self.reactionsUpdates = registry.makeCounter(
+            name: "spaces_conversation_updates_total", labels: [("kind", "reactions")], help: "Shared updates fanned out (one per Space, not per listener)"
+        )
         self.fanoutTime = registry.makeDurationHistogram(
             name: "spaces_fanout_seconds",
             buckets: [.microseconds(100), .milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1)],

@@ -117,7 +117,7 @@ public final class SpacesServer: Service, Sendable {
         }
         let conversationTick = TimeAmount.milliseconds(Int64(Self.conversationTickMs))
         let conversationTask = self.group.next().scheduleRepeatedTask(initialDelay: conversationTick, delay: conversationTick) { _ in
-            Self.announceConversation(registry: registry, relay: relay, publishers: publishers)
+            Self.announceConversation(registry: registry, relay: relay, publishers: publishers, metrics: metrics)
         }
         self.tickers.withLock { $0 = [stateTask, admissionTask, conversationTask] }
         self.logger.info("listening", metadata: ["address": "\(channel.localAddress!)"])
@@ -139,7 +139,7 @@ public final class SpacesServer: Service, Sendable {
                 number: gate.makeConnectionNumber(), space: space, relay: relay, gate: gate, plan: plan, writer: writer,
                 limits: configuration.limits,
                 evictAfterMicros: UInt64(configuration.backpressure.evictAfterMs) * 1000,
-                errorsPerMinute: configuration.conversation.errorsPerMinute, logger: logger
+                errorsPerMinute: configuration.conversation.errorsPerMinute, metrics: metrics, logger: logger
             ))
         case .success(.publish(let space)):
             try sync.addHandler(PublisherConnection(
@@ -174,16 +174,18 @@ public final class SpacesServer: Service, Sendable {
 
     /// Sends what each Space's conversation has due: shared updates framed (and compressed)
     /// once for all its listeners, the host's view to its publisher.
-    private static func announceConversation(registry: SpaceRegistry, relay: Relay, publishers: PublisherSet) {
+    private static func announceConversation(registry: SpaceRegistry, relay: Relay, publishers: PublisherSet, metrics: ServerMetrics) {
         let now = WallClock.nowMicros()
         for space in registry.all() where space.state == .live {
             let updates = space.conversation.tick(nowMicros: now)
             guard !updates.isEmpty else { continue }
             if let questions = updates.questions {
                 relay.broadcast(SharedUpdate(kind: .questions, event: .questions(questions), deflate: relay.deflate), to: space)
+                metrics.questionsUpdates.increment()
             }
             if let reactions = updates.reactions {
                 relay.broadcast(SharedUpdate(kind: .reactions, event: .reactions(reactions), deflate: relay.deflate), to: space)
+                metrics.reactionsUpdates.increment()
             }
             var host: [ServerEvent] = []
             if let questions = updates.hostQuestions { host.append(.questions(questions)) }

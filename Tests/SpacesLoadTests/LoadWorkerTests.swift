@@ -78,4 +78,43 @@ final class LoadWorkerTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(report.timeline.map(\.connected).max() ?? 0, 99)
         await server.stop()
     }
+
+    func testAskersUpvotersAndReactorsAreCountedOnBothSides() async throws {
+        var configuration = SpacesConfiguration()
+        configuration.server.port = 0
+        configuration.server.hostKey = "load-key"
+        configuration.server.eventLoops = 1
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let server = try SpacesServer(configuration: configuration, logger: logger)
+        let port = try await server.start().port!
+        let base = "http://127.0.0.1:\(port)"
+        let space = try await SpacesAPIClient(server: base).createSpace(CreateSpaceRequest(title: "Talk", capacity: 100), hostKey: "load-key")
+
+        var plan = LoadPlan(listenURLs: ["ws://127.0.0.1:\(port)/v1/spaces/\(space.id)/listen"], listeners: 60, joinsPerSecond: 200, durationSeconds: 5)
+        plan.questionsPerSecond = 20
+        plan.upvotesPerSecond = 20
+        plan.reactionsPerSecond = 20
+        let report = try await LoadCoordinator(plan: plan, workers: 1, executable: "", servers: [base]).run { _ in }
+
+        XCTAssertEqual(report.admitted, 60)
+        let sent = report.conversationSent
+        XCTAssertGreaterThan(sent["ask", default: 0], 20, "\(sent)")
+        XCTAssertGreaterThan(sent["react", default: 0], 20, "\(sent)")
+        XCTAssertGreaterThan(report.conversationAnswers["asked", default: 0], 10, "\(report.conversationAnswers)")
+        XCTAssertGreaterThan(report.conversationAnswers["upvoted", default: 0], 0, "\(report.conversationAnswers)")
+        // Every listener hears about the queue, at most twice a second per Space.
+        XCTAssertGreaterThan(report.questionUpdates, 60)
+        XCTAssertLessThanOrEqual(report.questionUpdates, 60 * 2 * 7)
+        XCTAssertGreaterThan(report.reactionUpdates, 60)
+        // The node counted the same messages; every answer the load saw is one the node sent.
+        let after = report.serverAfter
+        let accepted = after[#"spaces_conversation_messages_total{outcome="accepted"}"#] ?? 0
+        let answered = report.conversationAnswers.values.reduce(0, +)
+        XCTAssertGreaterThanOrEqual(accepted, Double(report.conversationAnswers["asked", default: 0]))
+        XCTAssertLessThanOrEqual(answered, sent.values.reduce(0, +))
+        XCTAssertGreaterThan(after[#"spaces_conversation_updates_total{kind="questions"}"#] ?? 0, 0)
+        XCTAssertEqual(report.closeCodes.keys.filter { $0 != "1000" }, [], "nobody was closed for talking")
+        await server.stop()
+    }
 }

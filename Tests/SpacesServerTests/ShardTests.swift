@@ -1,4 +1,4 @@
-@_spi(Testing) import SpacesServer
+@_spi(Testing) @testable import SpacesServer
 import NIOCore
 import NIOEmbedded
 import SpacesClient
@@ -125,6 +125,54 @@ final class ShardTests: XCTestCase {
             // The half-written batch 0 is finished, then the newest: the live edge.
             XCTAssertEqual(sequences, [0, 5])
         }
+        for channel in channels { _ = try? channel.finish() }
+    }
+
+    func testASlowListenerGetsOnlyTheLatestUpdateOfEachKindAndTheSameBuffer() throws {
+        let loop = EmbeddedEventLoop()
+        let relay = Relay(onLoops: [loop])
+        let space = Relay.makeSpace()
+        var channels: [EmbeddedChannel] = []
+        for _ in 0..<2 {
+            let channel = EmbeddedChannel(loop: loop)
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+            try relay.attachListener(to: channel, space: space)
+            while try channel.readOutbound(as: ByteBuffer.self) != nil {}
+            channels.append(channel)
+        }
+        let (reader, slow) = (channels[0], channels[1])
+        slow.isWritable = false
+        slow.pipeline.fireChannelWritabilityChanged()
+
+        func questions(_ version: UInt64) -> SharedUpdate {
+            SharedUpdate(kind: .questions, event: .questions(.init(version: version, total: Int(version), onAir: nil, top: [])))
+        }
+        let updates = (1...5).map(questions)
+        for update in updates { relay.broadcast(update, to: space) }
+        relay.broadcast(SharedUpdate(kind: .reactions, event: .reactions(.init(counts: ["👏": 3]))), to: space)
+        relay.broadcast(SharedUpdate(kind: .state, event: .state(.init(listeners: 2))), to: space)
+        loop.run()
+
+        // The reader got all seven, the very buffers framed once for everyone.
+        var read: [ByteBuffer] = []
+        while let frame = try reader.readOutbound(as: ByteBuffer.self) { read.append(frame) }
+        XCTAssertEqual(read.count, 7)
+        XCTAssertEqual(read.first, updates[0].plain)
+        XCTAssertTrue(read.first!.withUnsafeReadableBytes { a in updates[0].plain.withUnsafeReadableBytes { a.baseAddress == $0.baseAddress } })
+        XCTAssertNil(try slow.readOutbound(as: ByteBuffer.self), "nothing is queued for a listener that cannot take it")
+
+        // Once it can take them again: one of each kind, the newest, no backlog.
+        slow.isWritable = true
+        slow.pipeline.fireChannelWritabilityChanged()
+        var texts: [String] = []
+        while var frame = try slow.readOutbound(as: ByteBuffer.self) {
+            frame.moveReaderIndex(forwardBy: 2)
+            texts.append(frame.readString(length: frame.readableBytes)!)
+        }
+        XCTAssertEqual(texts.count, 3, "\(texts)")
+        XCTAssertEqual(texts.compactMap { try? ServerEvent.parse($0) }, [
+            .state(.init(listeners: 2)), .questions(.init(version: 5, total: 5, onAir: nil, top: [])), .reactions(.init(counts: ["👏": 3])),
+        ])
         for channel in channels { _ = try? channel.finish() }
     }
 }
