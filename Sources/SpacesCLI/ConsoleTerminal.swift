@@ -38,10 +38,11 @@ final class ConsoleTerminal: Sendable {
         if self.ownsInput { close(self.inputFD) }
     }
 
-    /// The terminal, when standard output is one and a terminal for keys can be opened; nil
-    /// otherwise (then the console prints plain lines).
+    /// The terminal, when standard output is one (and not `TERM=dumb`, which has no cursor
+    /// addressing) and a terminal for keys can be opened; nil otherwise (then the console
+    /// prints plain lines).
     static func open() -> ConsoleTerminal? {
-        guard isatty(STDOUT_FILENO) == 1 else { return nil }
+        guard isatty(STDOUT_FILENO) == 1, getenv("TERM").map({ String(cString: $0) }) != "dumb" else { return nil }
         var input = STDIN_FILENO
         var owns = false
         if isatty(STDIN_FILENO) != 1 {

@@ -54,6 +54,7 @@ struct DemoCommand: AsyncParsableCommand {
                     onCreated: { space in
                         print("Space \"\(space.title)\" is live; listen with:")
                         print("  spaces listen \(space.listenURL)")
+                        if let page = space.pageURL { print("  or open \(page) in a browser") }
                         created.continuation.yield(space)
                         created.continuation.finish()
                     }

@@ -111,6 +111,7 @@ struct HostCommand: AsyncParsableCommand {
                         onCreated: { space in
                             print("Space \(space.id) \"\(space.title)\" is live")
                             print("listen: spaces listen \(space.listenURL)")
+                            if let page = space.pageURL { print("page:   \(page)") }
                             print("end:    spaces host end \(space.id) --token \(space.hostToken)")
                             created.continuation.yield(space)
                             created.continuation.finish()
@@ -185,17 +186,30 @@ struct HostCommand: AsyncParsableCommand {
 
 extension HostCommand {
     /// What every host command over HTTP needs: the server, the Space and its host token.
+    ///
+    /// Not ``ClientOptions``: these routes take the Space's host token only (docs/PROTOCOL.md
+    /// §6.3), so a `--host-key` here would be an option that can only fail.
     struct SpaceAccess: ParsableArguments {
-        @OptionGroup var client: ClientOptions
+        @Option(help: "Base URL of the Spaces node.")
+        var server = "http://127.0.0.1:8080"
 
         @Argument(help: "The Space's id.")
         var id: String
 
-        @Option(help: "The Space's host token, as `host start` printed it (else the host key is tried).")
+        @Option(help: "The Space's host token, as `host start` printed it (or SPACES_HOST_TOKEN).")
         var token: String?
 
-        func api() throws -> SpacesAPIClient { try SpacesAPIClient(server: self.client.server) }
-        func credential() throws -> String { try self.token ?? self.client.requireHostKey() }
+        func validate() throws {
+            _ = try self.credential()
+        }
+
+        func api() throws -> SpacesAPIClient { try SpacesAPIClient(server: self.server) }
+
+        func credential() throws -> String {
+            if let token = self.token, !token.isEmpty { return token }
+            if let token = ProcessInfo.processInfo.environment["SPACES_HOST_TOKEN"], !token.isEmpty { return token }
+            throw ValidationError("the Space's host token is needed: --token or SPACES_HOST_TOKEN")
+        }
 
         /// Runs `call`, turning the server's refusals into messages that say what to do.
         func explaining<T>(target: HostCommandError.Target = .none, _ call: () async throws -> T) async throws -> T {
@@ -384,13 +398,15 @@ struct HostCommandError: Error, CustomStringConvertible {
         let detail = body.map { " (\(error.status) \($0.code): \($0.message))" } ?? " (HTTP \(error.status))"
         switch (error.status, body?.code, target) {
         case (401, _, _):
-            self.description = "the server refused the credentials for Space \(space)\(detail); pass the host token `spaces host start` printed, with --token"
+            self.description = "the server refused the host token for Space \(space)\(detail); pass the one `spaces host start` printed, with --token"
         case (404, "no_such_question", .question(let id)):
             self.description = "Space \(space) has no question \(id)\(detail)"
         case (404, "hand_not_raised", .listener(let id)):
             self.description = "listener \(id) has no hand raised in Space \(space)\(detail)"
         case (404, _, _):
             self.description = "no Space \(space) on this server\(detail)"
+        case (410, _, _):
+            self.description = "Space \(space) has ended\(detail)"
         case (409, "not_open", .question(let id)):
             self.description = "question \(id) is not open\(detail)"
         case (409, _, _):

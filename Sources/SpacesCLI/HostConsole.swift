@@ -68,7 +68,12 @@ final class HostConsole: Sendable {
         defer { terminal.leave() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.pollInfo(space: space, api: api) }
-            defer { group.cancelAll() }
+            defer {
+                // The terminal first: the group then waits for a poll in flight, which a busy
+                // node may hold for seconds.
+                terminal.leave()
+                group.cancelAll()
+            }
             try await self.loop(terminal: terminal)
         }
     }

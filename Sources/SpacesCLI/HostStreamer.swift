@@ -1,6 +1,7 @@
 import NIOCore
 import SpacesClient
 import SpacesCore
+import Synchronization
 
 /// Creates a Space, publishes packets to it at real time, and ends it when the input ends or
 /// the task is cancelled.
@@ -62,9 +63,10 @@ struct HostStreamer: Sendable {
         )
         let framesPerBatch = self.framesPerBatch
         return try await connection.run { messages, sender in
+            let counter = SentFrames()
             let sending = Task {
                 defer { Task { try? await sender.close(code: CloseCode.ended.rawValue, reason: "end of input") } }
-                return try await Self.send(makeSource: makeSource, framesPerBatch: framesPerBatch, sender: sender)
+                return try await Self.send(makeSource: makeSource, framesPerBatch: framesPerBatch, sender: sender, counter: counter)
             }
             // Actions are text messages on the same socket, written beside the audio (the
             // outbound writer takes writes from several tasks, in order per task).
@@ -78,17 +80,22 @@ struct HostStreamer: Sendable {
             var status = Status(space: space)
             var cancelled = false
             try await withTaskCancellationHandler {
-                while let message = try await messages.next() {
-                    guard case .text(let text) = message, let event = try? ServerEvent.parse(text) else { continue }
-                    onEvent(event)
-                    if case .state(let state) = event {
-                        status.listeners = state.listeners
-                        status.framesRelayed = state.framesRelayed ?? status.framesRelayed
-                        status.invalidPackets = state.invalidPackets ?? status.invalidPackets
-                        onStatus(status)
-                    } else if case .ended = event {
-                        sending.cancel()
+                do {
+                    while let message = try await messages.next() {
+                        guard case .text(let text) = message, let event = try? ServerEvent.parse(text) else { continue }
+                        onEvent(event)
+                        if case .state(let state) = event {
+                            status.listeners = state.listeners
+                            status.framesRelayed = state.framesRelayed ?? status.framesRelayed
+                            status.invalidPackets = state.invalidPackets ?? status.invalidPackets
+                            onStatus(status)
+                        } else if case .ended = event {
+                            sending.cancel()
+                        }
                     }
+                } catch is CancellationError where Task.isCancelled {
+                    // The host stopped (Ctrl-C, `q`): the inbound stream ends by throwing. What
+                    // was counted so far is the session's status, so that it is still reported.
                 }
             } onCancel: {
                 sending.cancel()
@@ -97,7 +104,7 @@ struct HostStreamer: Sendable {
             switch await sending.result {
             case .success(let sent): status.framesSent = sent
             case .failure(let error) where !(error is CancellationError) && !cancelled: throw error
-            case .failure: break
+            case .failure: status.framesSent = counter.value.withLock { $0 }  // stopped: what went out before
             }
             return status
         }
@@ -105,7 +112,7 @@ struct HostStreamer: Sendable {
 
     /// Reads packets and sends them in batches, each when its last frame is due.
     private static func send(
-        makeSource: @Sendable () throws -> any PacketSource, framesPerBatch: Int, sender: WebSocketSender
+        makeSource: @Sendable () throws -> any PacketSource, framesPerBatch: Int, sender: WebSocketSender, counter: SentFrames
     ) async throws -> Int {
         var source = try makeSource()
         let clock = ContinuousClock()
@@ -122,6 +129,7 @@ struct HostStreamer: Sendable {
             try await sender.send(binary: buffer)
             sequence &+= UInt32(frames.count)
             sent += frames.count
+            counter.value.withLock { $0 = sent }
             frames.removeAll(keepingCapacity: true)
         }
         while !Task.isCancelled, let (packet, duration) = try source.nextPacket() {
@@ -134,4 +142,9 @@ struct HostStreamer: Sendable {
         try await flush()
         return sent
     }
+}
+
+/// Frames sent so far, readable when the sending task was cancelled and has no result to give.
+private final class SentFrames: Sendable {
+    let value = Mutex(0)
 }

@@ -26,10 +26,13 @@ struct ExtensionElement: Equatable, Sendable {
                 parser.index += 1
                 continue
             }
+            let start = parser.index
             if let element = parser.element(), parser.atElementEnd() {
                 elements.append(element)
             } else {
+                // From the element's start, so that quotes are paired as they were written.
                 elements.append(nil)
+                parser.index = start
                 parser.skipPastComma()
             }
         }
@@ -54,20 +57,20 @@ private struct Parser {
 
     /// `extension-token *( OWS ";" OWS extension-param )`; stops before the `,` or the end.
     mutating func element() -> ExtensionElement? {
-        guard let name = self.token() else { return nil }
+        guard let name = self.token(lowercased: true) else { return nil }
         var parameters: [ExtensionElement.Parameter] = []
         while true {
             self.skipWhitespace()
             guard self.peek() == UInt8(ascii: ";") else { return ExtensionElement(name: name, parameters: parameters) }
             self.index += 1
             self.skipWhitespace()
-            guard let parameterName = self.token() else { return nil }
+            guard let parameterName = self.token(lowercased: true) else { return nil }
             self.skipWhitespace()
             var value: String?
             if self.peek() == UInt8(ascii: "=") {
                 self.index += 1
                 self.skipWhitespace()
-                guard let parsed = self.peek() == UInt8(ascii: "\"") ? self.quotedString() : self.token() else { return nil }
+                guard let parsed = self.peek() == UInt8(ascii: "\"") ? self.quotedString() : self.token(lowercased: false) else { return nil }
                 value = parsed
             }
             parameters.append(.init(name: parameterName, value: value))
@@ -100,14 +103,15 @@ private struct Parser {
         }
     }
 
-    /// One or more `tchar`, lowercased.
-    mutating func token() -> String? {
+    /// One or more `tchar`; lowercased for names, as sent for values.
+    mutating func token(lowercased: Bool) -> String? {
         let start = self.index
         while let byte = self.peek(), Self.isTokenCharacter(byte) {
             self.index += 1
         }
         guard self.index > start else { return nil }
-        return String(decoding: self.bytes[start..<self.index], as: UTF8.self).lowercased()
+        let token = String(decoding: self.bytes[start..<self.index], as: UTF8.self)
+        return lowercased ? token.lowercased() : token
     }
 
     /// `DQUOTE *( qdtext / quoted-pair ) DQUOTE`, returned without the quotes and escapes.

@@ -43,12 +43,15 @@ public struct CreateSpaceResponse: Codable, Sendable, Equatable {
     public var hostToken: String
     public var listenURL: String
     public var publishURL: String
+    /// The listener page (`http(s)://host/s/{id}`) to share with people who listen in a browser.
+    public var pageURL: String?
 
-    public init(id: String, title: String, hostToken: String, listenURL: String, publishURL: String) {
+    public init(id: String, title: String, hostToken: String, listenURL: String, publishURL: String, pageURL: String? = nil) {
         self.id = id
         self.title = title
         self.hostToken = hostToken
         self.listenURL = listenURL
         self.publishURL = publishURL
+        self.pageURL = pageURL
     }
 }

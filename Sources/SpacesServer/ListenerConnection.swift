@@ -124,6 +124,7 @@ final class ListenerConnection: ChannelInboundHandler {
             space: self.space.summary, codec: self.space.codec, listenerId: String(listenerID, radix: 36), resumeToken: resumeToken
         ))
         self.peer.send(PreframedMessage.text(welcome.json()).bytes)
+        if let questions = self.space.conversation.latestQuestions { self.sendShared(questions) }
         self.space.conversation.join(listenerID, connection: self, eventLoop: self.channel!.eventLoop)
         self.relay.shard(on: self.channel!.eventLoop).add(self)
         self.space.listenerJoined()

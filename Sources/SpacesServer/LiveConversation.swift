@@ -17,6 +17,7 @@ final class LiveConversation: Sendable {
 
     private let state: Mutex<Conversation>
     private let members = Mutex<[UInt64: Member]>([:])
+    private let latest = Mutex<SharedUpdate?>(nil)
 
     init(settings: SpacesConfiguration.Conversation) {
         self.state = Mutex(Conversation(settings: settings))
@@ -69,6 +70,13 @@ final class LiveConversation: Sendable {
     }
 
     // MARK: Fan-out
+
+    /// The `questions` update last fanned out, framed: a listener admitted later gets it with
+    /// its `welcome`, so it sees the queue at once instead of at the next change.
+    var latestQuestions: SharedUpdate? {
+        get { self.latest.withLock { $0 } }
+        set { self.latest.withLock { $0 = newValue } }
+    }
 
     /// What is due now; personal messages are sent from here, each on its listener's loop.
     func tick(nowMicros: UInt64) -> Conversation.Updates {

@@ -114,7 +114,8 @@ struct SpacesAPI: Sendable {
             return self.json(.created, CreateSpaceResponse(
                 id: space.id, title: space.title, hostToken: space.hostToken,
                 listenURL: "\(base)/v1/spaces/\(space.id)/listen",
-                publishURL: "\(base)/v1/spaces/\(space.id)/publish"
+                publishURL: "\(base)/v1/spaces/\(space.id)/publish",
+                pageURL: "\(base.hasPrefix("wss://") ? "https://" + base.dropFirst(6) : "http://" + base.dropFirst(5))/s/\(space.id)"
             ))
         } catch {
             return HTTPAnswer(error)

@@ -180,7 +180,10 @@ public final class SpacesServer: Service, Sendable {
             let updates = space.conversation.tick(nowMicros: now)
             guard !updates.isEmpty else { continue }
             if let questions = updates.questions {
-                relay.broadcast(SharedUpdate(kind: .questions, event: .questions(questions), deflate: relay.deflate), to: space)
+                let update = SharedUpdate(kind: .questions, event: .questions(questions), deflate: relay.deflate)
+                // Kept before the fan-out: a listener admitted meanwhile gets this one or a later one.
+                space.conversation.latestQuestions = update
+                relay.broadcast(update, to: space)
                 metrics.questionsUpdates.increment()
             }
             if let reactions = updates.reactions {

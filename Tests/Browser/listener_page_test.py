@@ -7,17 +7,20 @@ Starts `spaces serve` on a free loopback port (a waiting room of one place and a
 Retry-After, so that a full room can be seen quickly), and `spaces host start --tone 440
 --capacity 1`. Then three headless Chromium sessions (Selenium and chromedriver) use the page:
 
-  A  opens the home page, follows the link to the Space, presses Listen, decodes at least 5 s of
-     audio without a decoder error, sees the listener count, asks a question and sees it in the
-     queue, reacts;
+  A  opens the home page and follows the link to the Space; the page's own player, fed
+     batches with a 3-frame sequence gap, conceals it; A presses Listen, decodes at least 5 s
+     of audio without a decoder error, sees the listener count, asks a question and sees it
+     in the queue with its rank, reacts and sees the count;
   B  presses Listen while A holds the only place: waits in line at #1
      (screenshot listener-waiting.png);
-  C  presses Listen while B fills the waiting room: 503, counts down and retries with its ticket;
-  A  leaves: B is admitted, hears audio, upvotes A's question (screenshot listener-live.png);
-     C's retry gets it into the line;
+  C  presses Listen (with the keyboard) while B fills the waiting room: 503, counts down and
+     retries by itself with its ticket;
+  A  leaves: B is admitted and hears audio, asks, upvotes A's question once, reacts, raises
+     its hand and is invited by the host (screenshot listener-live.png); C's retry gets it
+     into the line;
   B's TCP connection is cut (see Proxy): B resumes with its token and keeps its listener id,
      while C, behind it, keeps waiting (the slot was held for B);
-  the host ends the Space: B and C show it ended (screenshot listener-ended.png).
+  the host ends the Space (Ctrl-C): B and C show it ended (screenshot listener-ended.png).
 
 Every browser reaches the node through its own small TCP proxy, so that the test can cut one
 browser's WebSocket the way a network does: both sides get a TCP reset and no close frame. The
@@ -28,6 +31,7 @@ the summary) when a check fails. Bounded: the whole run is stopped after 170 s. 
 processes it started.
 """
 
+import base64
 import json
 import os
 import re
@@ -40,11 +44,13 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
 except ImportError:  # pragma: no cover - reported as a failure below
     webdriver = None
 
@@ -56,6 +62,40 @@ RUN_LIMIT_SECONDS = 170
 CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
 CHROMEDRIVER = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
 
+
+# Feeds the page's player (Web/player.js) four batches, frames 0-1, 5, 6-10, 11: frames 2-4 are
+# missing. Opus packet f8 ff fe is a 20 ms CELT silence frame (docs/PROTOCOL.md §7).
+GAP_CHECK = """
+const done = arguments[arguments.length - 1];
+(async () => {
+  const { AudioPlayer, emptyAudioStats } = await import('/web/player.js');
+  const { parseBatch, SequenceTracker } = await import('/web/batch.js');
+  const batch = (first, count) => {
+    const bytes = new Uint8Array(14 + count * 5);
+    const view = new DataView(bytes.buffer);
+    view.setUint8(0, 1);
+    view.setUint8(1, count);
+    view.setUint32(2, first);
+    view.setBigUint64(6, BigInt(Date.now()) * 1000n);
+    for (let i = 0; i < count; i++) bytes.set([0, 3, 0xf8, 0xff, 0xfe], 14 + i * 5);
+    return bytes.buffer;
+  };
+  const stats = emptyAudioStats();
+  const player = new AudioPlayer(stats);
+  await player.prepare();
+  const problem = await player.start({ channels: 1, sampleRate: 48000 });
+  if (problem) return done({ error: problem });
+  const tracker = new SequenceTracker();
+  for (const [first, count] of [[0, 2], [5, 1], [6, 5], [11, 1]]) {
+    const parsed = parseBatch(batch(first, count));
+    player.receive(parsed, tracker.next(parsed.firstSequence, parsed.frameCount));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const result = { ...stats };
+  await player.close();
+  done(result);
+})().catch((error) => done({ error: String(error) }));
+"""
 
 class Failure(Exception):
     pass
@@ -212,12 +252,15 @@ class Browser:
             "--disable-gpu",
             "--disable-dev-shm-usage",
             "--autoplay-policy=no-user-gesture-required",
-            "--window-size=360,1000",  # a small phone
+            "--window-size=500,900",
+            "--hide-scrollbars",
             f"--user-data-dir={os.path.join(profile_root, name)}",
         ]:
             options.add_argument(argument)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         self.driver = webdriver.Chrome(service=Service(chromedriver), options=options)
+        # A 360 px wide phone screen (a desktop window cannot be made that narrow).
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 360, "height": 800, "deviceScaleFactor": 2, "mobile": True})
         self.driver.set_script_timeout(20)
         self.console = []
 
@@ -262,12 +305,12 @@ class Browser:
             return f"<{error.__class__.__name__}>"
 
     def screenshot(self, path):
-        # The whole page, not just the window: size the window to the document first.
-        height = self.driver.execute_script("return document.documentElement.scrollHeight;")
-        self.driver.set_window_size(360, max(640, min(2400, height + 20)))
-        time.sleep(0.3)
-        self.driver.save_screenshot(path)
-        self.driver.set_window_size(360, 1000)
+        """The whole page as a phone shows it, not only the window (DevTools captures beyond it)."""
+        self.driver.execute_script("window.scrollTo(0, 0);")
+        time.sleep(0.3)  # let the page settle (reaction animations, the stats refresh)
+        shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+        with open(path, "wb") as file:
+            file.write(base64.b64decode(shot["data"]))
 
     def collect_console(self):
         try:
@@ -326,6 +369,7 @@ def run(spaces, screenshots):
         ], cwd=work)
         children.append(host)
         space = host.wait_for_line(r"Space ([0-9a-z]+) \"", 30).group(1)
+        host_token = host.wait_for_line(r"--token ([0-9a-f]+)", 10).group(1)
         log(f"Space {space} is live")
 
         # --- A: from the home page to live audio.
@@ -338,6 +382,14 @@ def run(spaces, screenshots):
         a.wait("Listen is enabled", lambda: a.driver.find_element(By.ID, "listen").is_enabled(), 10)
         if a.text("#audio-notice"):
             raise Failure(f"A: the page says audio is unavailable: {a.text('#audio-notice')}")
+        # The node delivers every frame to a listener that keeps up, so a sequence gap is made
+        # up here: the page's own player, fed batches with a gap, in this browser.
+        gap = a.driver.execute_async_script(GAP_CHECK)
+        if gap.get("error") or gap["framesDecoded"] != 9 or gap["framesConcealed"] != 3 or gap["framesLost"] != 3 or gap["decoderErrors"] != 0:
+            raise Failure(f"A: the player does not conceal a gap of 3 frames as expected: {gap}")
+        summary["gapCheck"] = {k: gap[k] for k in ("framesDecoded", "framesConcealed", "framesLost")}
+        log(f"A: a gap of 3 frames was concealed: {summary['gapCheck']}")
+
         a.click("#listen")
         a.wait("A is live", lambda: a.state() == "live", 10)
         a.wait("A shows 1 listener", lambda: a.number("listeners") == 1 and "1 listening" in a.text("#listener-count"), 10)
@@ -383,7 +435,8 @@ def run(spaces, screenshots):
         browsers.append(c)
         c.open(f"/s/{space}")
         c.wait("Listen is enabled", lambda: c.driver.find_element(By.ID, "listen").is_enabled(), 10)
-        c.click("#listen")
+        # C joins with the keyboard: focus the button and press Enter.
+        c.driver.find_element(By.ID, "listen").send_keys(Keys.ENTER)
         c.wait("C is told the waiting room is full", lambda: c.state() == "full", 10)
         c.wait("C counts down", lambda: re.search(r"Trying again in \d s", c.text("#status-detail")) is not None, 5)
         c.wait("C retries by itself and is refused again", lambda: (c.number("fullRetries") or 0) >= 2, 10)
@@ -401,16 +454,10 @@ def run(spaces, screenshots):
         listener_id = b.stats()["listenerId"]
         log(f"B: live as listener {listener_id}; C waiting at #1")
 
-        # B sees A's question (A has left; the question stays) and upvotes it once. The node
-        # sends `questions` when the queue changes; whether a listener admitted later gets the
-        # queue at once is noted in the summary (queueOnJoin), not required: if it does not,
-        # B's own question changes the queue and brings the update.
-        try:
-            b.wait("B sees the queue on joining", lambda: QUESTION in b.text("#questions"), 3)
-            summary["queueOnJoin"] = True
-        except Failure:
-            summary["queueOnJoin"] = False
-            log("B: no `questions` on joining; B asks to change the queue")
+        # B sees A's question at once (A has left; the question stays): a listener admitted
+        # after the queue changed gets the latest `questions` with its welcome.
+        b.wait("B sees the queue on joining", lambda: QUESTION in b.text("#questions"), 3)
+        summary["queueOnJoin"] = True
         b.driver.find_element(By.ID, "ask-text").send_keys(SECOND_QUESTION)
         b.click("#ask-button")
         b.wait("B's question is in the queue", lambda: SECOND_QUESTION in b.text("#questions"), 10)
@@ -422,6 +469,18 @@ def run(spaces, screenshots):
             raise Failure("B: the upvote button is still enabled after voting")
         b.click('.reaction[data-emoji="🔥"]')
         b.wait("B sees its reaction", lambda: b.driver.find_element(By.CSS_SELECTOR, '.reaction[data-emoji="🔥"]').get_attribute("data-count") == "1", 10)
+        # B raises its hand; the host invites it (over HTTP, with the host token).
+        b.click("#hand")
+        b.wait("B's hand is up", lambda: "hand is up" in b.text("#hand-status") and b.driver.find_element(By.ID, "hand").get_attribute("aria-pressed") == "true", 10)
+        invite = urllib.request.Request(
+            f"http://127.0.0.1:{port}/v1/spaces/{space}/hands/{listener_id}/invite",
+            method="POST", headers={"Authorization": f"Bearer {host_token}"},
+        )
+        with urllib.request.urlopen(invite, timeout=5) as response:
+            if response.status != 200:
+                raise Failure(f"inviting B answered {response.status}")
+        b.wait("B is told it is invited to speak", lambda: b.driver.find_element(By.ID, "invited").is_displayed(), 10)
+        summary["invited"] = True
         b.screenshot(os.path.join(screenshots, "listener-live.png"))
         summary["upvoted"] = True
 
@@ -464,11 +523,17 @@ def run(spaces, screenshots):
         if summary["decoderErrors"] != 0:
             raise Failure(f"decoder errors: {summary['decoderErrors']}")
         problems = []
+        seen = set()
         for browser in browsers:
             for entry in browser.collect_console():
                 message = entry.get("message", "")
                 if "Uncaught" in message or "Content Security Policy" in message or "Refused to" in message:
                     problems.append(f"{browser.name}: {message}")
+                # Expected: the probes' 426 and 503 answers, which Chrome logs as failed loads.
+                shape = re.sub(r"https?://\S+", "URL", message)
+                if shape not in seen:
+                    seen.add(shape)
+                    log(f"console ({browser.name}, {entry.get('level')}): {message[:200]}")
         if problems:
             raise Failure("console errors:\n" + "\n".join(problems))
         summary["screenshots"] = sorted(n for n in os.listdir(screenshots) if n.startswith("listener-"))
@@ -493,7 +558,12 @@ def main():
     def overtime(signum, frame):
         raise Failure(f"the run took longer than {RUN_LIMIT_SECONDS} s")
 
+    def terminated(signum, frame):
+        raise Failure("stopped by SIGTERM")
+
+    # Either way the cleanup in run() stops the browsers and the processes we started.
     signal.signal(signal.SIGALRM, overtime)
+    signal.signal(signal.SIGTERM, terminated)
     signal.alarm(RUN_LIMIT_SECONDS)
     try:
         summary = run(spaces, screenshots)

@@ -114,6 +114,24 @@ final class PreframedMessageTests: XCTestCase {
         }
     }
 
+    /// permessage-deflate marks a compressed message with RSV1 (RFC 7692 §6); nothing else moves.
+    func testRSV1IsSetOnlyWhenAsked() throws {
+        for length in [3, 300, 70_000] {
+            let body = self.payload(length)
+            let plain = PreframedMessage(opcode: .text, payload: body)
+            let marked = PreframedMessage(opcode: .text, payload: body, rsv1: true)
+            XCTAssertEqual(PreframedMessage(opcode: .text, payload: body, rsv1: false), plain)
+            XCTAssertEqual(try parseFrame(plain.bytes).rsv, 0)
+            let frame = try parseFrame(marked.bytes)
+            XCTAssertEqual(frame.rsv, 0b100, "RSV1 only, not RSV2 or RSV3")
+            XCTAssertTrue(frame.fin)
+            XCTAssertEqual(frame.opcode, 0x1)
+            XCTAssertEqual(frame.payload, Array(body.readableBytesView))
+            XCTAssertEqual(marked.bytes.getInteger(at: 0, as: UInt8.self), 0xC1)
+            XCTAssertEqual(Array(marked.bytes.readableBytesView.dropFirst()), Array(plain.bytes.readableBytesView.dropFirst()))
+        }
+    }
+
     func testPayloadReaderIndexIsRespected() throws {
         var body = ByteBuffer(bytes: [0xEE, 0xEE, 1, 2, 3])
         body.moveReaderIndex(forwardBy: 2)

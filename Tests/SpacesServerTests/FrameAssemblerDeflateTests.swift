@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOWebSocket
 import SpacesCompression
 import SpacesCore
@@ -208,10 +209,11 @@ final class FrameAssemblerDeflateTests: XCTestCase {
         } catch let violation as WebSocketConnection.ProtocolViolation {
             XCTAssertEqual(violation.code, .protocolError)
         }
+        // The sender's frames hold their payload in the clear: the encoder masks it on the wire.
         var sent = sink.makeAsyncIterator()
         let close = try await sent.next()
         XCTAssertEqual(close?.opcode, .connectionClose)
-        XCTAssertEqual(close?.unmaskedData.getInteger(at: 0, as: UInt16.self), CloseCode.protocolError.rawValue)
+        XCTAssertEqual(close?.data.getInteger(at: 0, as: UInt16.self), CloseCode.protocolError.rawValue)
         let after = try await messages.next()
         XCTAssertNil(after, "nothing is read after a violation")
     }
@@ -228,7 +230,7 @@ final class FrameAssemblerDeflateTests: XCTestCase {
         }
         var sent = sink.makeAsyncIterator()
         let close = try await sent.next()
-        XCTAssertEqual(close?.unmaskedData.getInteger(at: 0, as: UInt16.self), CloseCode.messageTooBig.rawValue)
+        XCTAssertEqual(close?.data.getInteger(at: 0, as: UInt16.self), CloseCode.messageTooBig.rawValue)
     }
 
     func testTheClientRejectsCorruptAndMisplacedCompression() async throws {
@@ -271,5 +273,46 @@ final class FrameAssemblerDeflateTests: XCTestCase {
         var spaces = HTTPResponseHead(version: .http1_1, status: .switchingProtocols)
         spaces.headers.add(name: "sec-websocket-extensions", value: PermessageDeflate.accept(offers: PermessageDeflate.clientOffer)!.header)
         XCTAssertEqual(try WebSocketClient.agreement(in: spaces, offered: true)?.serverNoContextTakeover, true)
+    }
+
+    // MARK: Client, over a socket
+
+    /// A bare WebSocket server that answers the offer as ``PermessageDeflate/accept(offers:)``
+    /// does, sends `text` (compressed when agreed) and closes with 1000.
+    private func stubServer(sending text: String) async throws -> any Channel {
+        let upgrader = NIOWebSocketServerUpgrader(
+            shouldUpgrade: { channel, head in
+                var headers = HTTPHeaders()
+                if let agreement = PermessageDeflate.accept(offers: head.headers["sec-websocket-extensions"].joined(separator: ",")) {
+                    headers.add(name: "Sec-WebSocket-Extensions", value: agreement.header)
+                }
+                return channel.eventLoop.makeSucceededFuture(headers)
+            },
+            upgradePipelineHandler: { channel, head in
+                let agreed = PermessageDeflate.accept(offers: head.headers["sec-websocket-extensions"].joined(separator: ",")) != nil
+                let payload = agreed ? Deflater().compress(text.utf8) : ByteBuffer(string: text)
+                channel.write(WebSocketFrame(fin: true, rsv1: agreed, opcode: .text, data: payload), promise: nil)
+                return channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: ByteBuffer(bytes: [0x03, 0xE8])))
+            }
+        )
+        return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                channel.pipeline.configureHTTPServerPipeline(withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+    }
+
+    func testConnectWithCompressionInflatesTransparently() async throws {
+        let text = String(repeating: #"{"id":"q2a","text":"What bitrate do you stream at?","votes":3},"#, count: 300)
+        let server = try await self.stubServer(sending: text)
+        let url = try ServerURL("ws://127.0.0.1:\(server.localAddress!.port!)/listen")
+        for compression in [true, false] {
+            let connection = try await WebSocketClient.connect(url, compression: compression)
+            XCTAssertEqual(connection.compressed, compression)
+            let (texts, _, close) = try await connection.run { messages, _ in try await drain(&messages) }
+            XCTAssertEqual(texts, [text], "compression \(compression)")
+            XCTAssertEqual(close, 1000)
+        }
+        try await server.close()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+@testable import SpacesCLI
 import SpacesClient
 import SpacesCore
 import Synchronization
@@ -10,29 +11,25 @@ import XCTest
 import Darwin
 #endif
 
-/// The real console: the built `spaces host start --tone 440` under a pseudo-terminal, against
-/// a node in this process, with listeners asking questions over loopback. Keys are typed into
-/// the terminal; the screen is read from it.
+/// The real console: `spaces host start --tone 440` in its own process under a pseudo-terminal
+/// (the built executable: see ``SpacesProcess``),
+/// against a node in this process, with listeners asking questions over loopback. Keys are
+/// typed into the terminal; the screen is read from it.
 final class HostConsolePseudoTerminalTests: XCTestCase {
     func testConsoleShowsQuestionsPicksOnKeyAndRestoresTheTerminal() async throws {
-        let executable = try PseudoTerminal.spacesExecutable()
         let node = try await TestServer.start { $0.conversation.questionsIntervalMs = 100 }
         let terminal = try PseudoTerminal(width: 100, height: 30)
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = [
+        let process = try SpacesProcess.make([
             "host", "start", "--server", node.base, "--host-key", TestServer.hostKey,
             "--title", "Console test", "--tone", "440", "--duration", "60",
-        ]
-        var environment = ProcessInfo.processInfo.environment
-        environment["TERM"] = "xterm-256color"
-        process.environment = environment
+        ])
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("spaces-console-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: errors.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errors) }
         process.standardInput = terminal.follower
         process.standardOutput = terminal.follower
         process.standardError = try FileHandle(forWritingTo: errors)
+        print("running spaces as \(process.executableURL?.path ?? "?") \(process.arguments ?? [])")
         try process.run()
         defer {
             // Only the process this test started, and only if it is still there.
@@ -98,7 +95,7 @@ final class HostConsolePseudoTerminalTests: XCTestCase {
         XCTAssertLessThan(enter.lowerBound, leave.lowerBound)
         let after = output[leave.upperBound...]
         XCTAssertFalse(after.contains("\u{1B}"), "leaving the alternate screen is the last escape code; then only plain lines: \(after.debugDescription)")
-        XCTAssertTrue(after.contains("ended Space \(id)"), after.debugDescription)
+        XCTAssertTrue(after.contains("ended Space \(id): "), "the summary follows on the shell's screen: \(after.debugDescription)")
         XCTAssertTrue(output[..<leave.lowerBound].hasSuffix(ConsoleCodes.showCursor), "the cursor is shown again")
         XCTAssertTrue(terminal.isCanonicalWithEcho, "line mode and echo are back")
         let info = try await node.api.space(id: id)
@@ -144,12 +141,18 @@ final class PseudoTerminal: Sendable {
     private let followerFD: Int32
     private let bytes = Mutex<[UInt8]>([])
     private let stop = Mutex(false)
-    private let reader = Mutex<Thread?>(nil)
     private let done = DispatchSemaphore(value: 0)
 
     init(width: Int, height: Int) throws {
-        let leader = posix_openpt(O_RDWR | O_NOCTTY)
-        guard leader >= 0, grantpt(leader) == 0, unlockpt(leader) == 0, let name = ptsname(leader) else {
+        // posix_openpt(3) is opening /dev/ptmx; grantpt, unlockpt and ptsname_r are not in
+        // Swift's Glibc module (they need _XOPEN_SOURCE), so they are looked up in libc.
+        let leader = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+        guard leader >= 0 else { throw POSIXError(.ENOTTY) }
+        var name = [CChar](repeating: 0, count: 128)
+        guard PseudoTerminal.libc.grantpt(leader) == 0, PseudoTerminal.libc.unlockpt(leader) == 0,
+            PseudoTerminal.libc.ptsname(leader, &name, name.count) == 0
+        else {
+            closeDescriptor(leader)
             throw POSIXError(.ENOTTY)
         }
         let follower = open(name, O_RDWR | O_NOCTTY)
@@ -159,9 +162,7 @@ final class PseudoTerminal: Sendable {
         self.leader = leader
         self.followerFD = follower
         self.follower = FileHandle(fileDescriptor: follower, closeOnDealloc: false)
-        let thread = Thread { [self] in self.readLoop() }
-        self.reader.withLock { $0 = thread }
-        thread.start()
+        Thread.detachNewThread { [self] in self.readLoop() }
     }
 
     /// Reads until told to stop and nothing more is pending.
@@ -223,19 +224,47 @@ final class PseudoTerminal: Sendable {
         closeDescriptor(self.leader)
     }
 
-    /// The `spaces` executable built beside this test bundle (the same products directory,
-    /// whatever the scratch path).
-    static func spacesExecutable() throws -> URL {
-        #if os(Linux)
-        let products = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        #else
-        let products = Bundle(for: PseudoTerminal.self).bundleURL.deletingLastPathComponent()
-        #endif
-        let executable = products.appendingPathComponent("spaces")
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            throw XCTSkip("no built spaces executable at \(executable.path); run swift build first")
+    /// grantpt, unlockpt and ptsname_r from the C library.
+    struct LibC {
+        let grantpt: @convention(c) (Int32) -> Int32
+        let unlockpt: @convention(c) (Int32) -> Int32
+        let ptsname: @convention(c) (Int32, UnsafeMutablePointer<CChar>?, Int) -> Int32
+
+        init() {
+            func symbol<F>(_ name: String, as type: F.Type) -> F {
+                guard let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { fatalError("no \(name) in libc") }
+                return unsafeBitCast(address, to: type)
+            }
+            self.grantpt = symbol("grantpt", as: (@convention(c) (Int32) -> Int32).self)
+            self.unlockpt = symbol("unlockpt", as: (@convention(c) (Int32) -> Int32).self)
+            self.ptsname = symbol("ptsname_r", as: (@convention(c) (Int32, UnsafeMutablePointer<CChar>?, Int) -> Int32).self)
         }
-        return executable
+    }
+
+    static let libc = LibC()
+}
+
+/// How the test runs `spaces`: the executable built beside this test bundle (the same products
+/// directory, whatever the scratch path). The README's test command builds it first
+/// (`swift build && swift test`): `swift test` alone compiles the `SpacesCLI` module into the
+/// test bundle but does not link the `spaces` product.
+enum SpacesProcess {
+    struct Missing: Error, CustomStringConvertible {
+        let path: String
+        var description: String { "no spaces executable at \(self.path): run `swift build` (same scratch path) before `swift test`" }
+    }
+
+    static func make(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        var environment = ProcessInfo.processInfo.environment
+        environment["TERM"] = "xterm-256color"
+        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let executable = bundle.deletingLastPathComponent().appendingPathComponent("spaces")
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else { throw Missing(path: executable.path) }
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = environment
+        return process
     }
 }
 

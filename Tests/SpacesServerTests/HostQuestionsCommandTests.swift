@@ -1,3 +1,4 @@
+import Foundation
 @testable import SpacesCLI
 import SpacesClient
 import SpacesCore
@@ -36,11 +37,13 @@ final class HostQuestionsCommandTests: XCTestCase {
         // pick: the listeners see it on air.
         try await HostCommand.Pick.parse([space.id, q2] + common).run()
         try await eventually { first.onAirID == q2 && second.onAirID == q2 }
-        XCTAssertEqual(try await node.api.questions(spaceID: space.id, token: space.hostToken).onAir?.id, q2)
-        XCTAssertEqual(HostCommand.questionTable(try await node.api.questions(spaceID: space.id, token: space.hostToken)).dropFirst().first?.hasPrefix("on air"), true)
+        let picked = try await node.api.questions(spaceID: space.id, token: space.hostToken)
+        XCTAssertEqual(picked.onAir?.id, q2)
+        XCTAssertEqual(HostCommand.questionTable(picked).dropFirst().first?.hasPrefix("on air"), true)
 
         try await HostCommand.Pin.parse([space.id, q1] + common).run()
-        XCTAssertEqual(try await node.api.questions(spaceID: space.id, token: space.hostToken).top.first?.pinned, true)
+        let pinned = try await node.api.questions(spaceID: space.id, token: space.hostToken)
+        XCTAssertEqual(pinned.top.first?.pinned, true)
         try await HostCommand.Unpin.parse([space.id, q1] + common).run()
         try await HostCommand.Answer.parse([space.id, q2] + common).run()
         try await HostCommand.Dismiss.parse([space.id, q1] + common).run()
@@ -50,13 +53,13 @@ final class HostQuestionsCommandTests: XCTestCase {
         XCTAssertEqual(HostCommand.questionTable(after), ["no open questions"])
 
         // Refusals say what is wrong and fail the command.
-        await self.assertRefused(HostCommand.Pick.parse([space.id, q1] + common), status: 409, code: "not_open")
-        await self.assertRefused(HostCommand.Pick.parse([space.id, "q999"] + common), status: 404, code: "no_such_question")
-        await self.assertRefused(HostCommand.Questions.parse([space.id, "--server", node.base, "--token", "wrong"]), status: 401, code: "unauthorized")
-        await self.assertRefused(HostCommand.Questions.parse(["000000000000"] + common), status: 404, code: "not_found")
+        await self.assertRefused({ try await HostCommand.Pick.parse([space.id, q1] + common).run() }, status: 409, code: "not_open")
+        await self.assertRefused({ try await HostCommand.Pick.parse([space.id, "q999"] + common).run() }, status: 404, code: "no_such_question")
+        await self.assertRefused({ try await HostCommand.Questions.parse([space.id, "--server", node.base, "--token", "wrong"]).run() }, status: 401, code: "unauthorized")
+        await self.assertRefused({ try await HostCommand.Questions.parse(["000000000000"] + common).run() }, status: 404, code: "not_found")
 
         // Hands: raised, listed, invited.
-        await self.assertRefused(HostCommand.Invite.parse([space.id, "zz"] + common), status: 404, code: "hand_not_raised")
+        await self.assertRefused({ try await HostCommand.Invite.parse([space.id, "zz"] + common).run() }, status: 404, code: "hand_not_raised")
         try await second.send(#"{"type":"hand","raised":true}"#)
         var hands = ServerEvent.Hands(version: 0, total: 0, hands: [])
         try await eventually {
@@ -74,9 +77,9 @@ final class HostQuestionsCommandTests: XCTestCase {
         await node.stop()
     }
 
-    func assertRefused(_ command: @autoclosure () throws -> some AsyncParsableCommand, status: Int, code: String, line: UInt = #line) async {
+    func assertRefused(_ command: () async throws -> Void, status: Int, code: String, line: UInt = #line) async {
         do {
-            try await command().run()
+            try await command()
             XCTFail("expected a refusal", line: line)
         } catch let error as HostCommandError {
             XCTAssertEqual(error.status, status, line: line)
@@ -93,10 +96,10 @@ final class HostQuestionsCommandTests: XCTestCase {
             top: [Item(id: "q10", text: "First", votes: 3, state: "open", pinned: true), Item(id: "q2", text: "Second 👏", votes: 1, state: "open", pinned: false)]
         )
         XCTAssertEqual(HostCommand.questionTable(questions), [
-            "RANK    ID   VOTES  STATE          TEXT",
-            "on air  q9      12  on_air         On air now",
-            "1       q10      3  open pinned    First",
-            "2       q2       1  open           Second 👏",
+            "RANK    ID   VOTES  STATE        TEXT",
+            "on air  q9      12  on_air       On air now",
+            "1       q10      3  open pinned  First",
+            "2       q2       1  open         Second 👏",
             "(10 more open questions not listed)",
         ])
         XCTAssertEqual(HostCommand.handTable(.init(version: 1, total: 1, hands: [.init(listenerId: "2s", waitedSeconds: 14)])), [
@@ -123,5 +126,14 @@ final class HostQuestionsCommandTests: XCTestCase {
         XCTAssertEqual(refusal(404, "not_found", .none), "no Space abc on this server (404 not_found: m)")
         XCTAssertEqual(refusal(409, "not_open", .question("q7")), "question q7 is not open (409 not_open: m)")
         XCTAssertTrue(refusal(401, "unauthorized", .none).contains("--token"))
+        XCTAssertEqual(refusal(410, "gone", .question("q7")), "Space abc has ended (410 gone: m)")
+    }
+
+    func testTheHostTokenIsRequired() throws {
+        if ProcessInfo.processInfo.environment["SPACES_HOST_TOKEN"] == nil {
+            XCTAssertThrowsError(try HostCommand.Questions.parse(["abc"]))
+        }
+        XCTAssertNoThrow(try HostCommand.Pick.parse(["abc", "q1", "--token", "t"]))
+        XCTAssertThrowsError(try HostCommand.Pick.parse(["abc", "--token", "t"]), "the question id is needed")
     }
 }

@@ -238,6 +238,22 @@ final class LiveConversationTests: XCTestCase {
         await listeners[2].close()
     }
 
+    func testALateListenerGetsTheQueueWithItsWelcome() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let space = try await server.createSpace()
+        let early = try await self.connect(1, to: space, on: server)[0]
+        try await early.send(#"{"type":"ask","text":"Asked before you came"}"#)
+        try await eventually { early.questionUpdates.last?.0.total == 1 }
+        let late = try await self.connect(1, to: space, on: server)[0]
+        // No change since: the queue comes with the welcome, not at the next change.
+        try await eventually(timeout: .seconds(1)) { late.questionUpdates.last?.0.top.first?.text == "Asked before you came" }
+        let events = late.events.map(\.type)
+        XCTAssertEqual(Array(events.prefix(2)), ["welcome", "questions"])
+        await early.close()
+        await late.close()
+    }
+
     func testWaitingListenersCannotTakePartYet() async throws {
         let server = try await TestServer.start { $0.admission.joinsPerSecond = 1; $0.admission.joinBurst = 1 }
         defer { Task { await server.stop() } }

@@ -120,9 +120,12 @@ final class PublisherConnectionTests: XCTestCase {
         let connection = try await WebSocketClient.connect(
             try node.url("/v1/spaces/\(space.id)/publish"), headers: [("authorization", "Bearer \(space.hostToken)")]
         )
-        return try await connection.run { messages, sender in
+        let close = try await connection.run { messages, sender in
             try await body(sender)
             return try await drain(&messages).close
         }
+        // The node frees the seat when the socket is gone, a moment after the close frames.
+        try await eventually { node.server.registry.space(id: space.id)?.hasPublisher == false }
+        return close
     }
 }

@@ -218,10 +218,13 @@ export class SpaceConnection {
           this.resumeToken = message.resumeToken ?? null;
           this.stats.position = null;
           this.stats.etaSeconds = null;
+          // A resume keeps the listener id; past the grace period the node admits us afresh
+          // with a new one (§4.6).
+          const resumed = resuming && message.listenerId === this.stats.listenerId;
+          if (resumed) this.stats.resumes += 1;
           this.stats.listenerId = message.listenerId;
-          if (resuming) this.stats.resumes += 1;
           this.setPhase('live');
-          this.handlers.onWelcome(message, resuming);
+          this.handlers.onWelcome(message, resumed);
           break;
         case 'refused':
           this.ticket = message.ticket;

@@ -55,8 +55,8 @@ function showPhase(phase, info) {
       text = 'Connecting…';
       break;
     case 'waiting': {
-      const eta = info.etaSeconds != null ? `, about ${formatSeconds(info.etaSeconds)}` : '';
-      text = `Waiting in line: #${info.position}${eta}.`;
+      const eta = info.etaSeconds != null ? `about ${formatSeconds(info.etaSeconds)}` : 'no estimate yet';
+      text = `Waiting in line: #${info.position} (${eta}).`;
       $('status-detail').textContent = 'You will hear the Space as soon as a place frees up.';
       break;
     }
@@ -86,7 +86,8 @@ function showPhase(phase, info) {
     default:
       text = 'Press Listen to join.';
   }
-  $('status').textContent = text;
+  // Set only when it changes: a screen reader announces every new text of the state line.
+  if ($('status').textContent !== text) $('status').textContent = text;
 
   const joined = ['connecting', 'waiting', 'full', 'live', 'reconnecting'].includes(phase);
   $('listen').hidden = joined;
@@ -94,13 +95,20 @@ function showPhase(phase, info) {
   // Listen stays disabled until the Space is known to exist (refreshSpace), and after it ended.
   $('listen').disabled = !spaceFound || phase === 'ended';
   if (phase === 'ended') $('listen').hidden = true;
-  setConversationEnabled(phase === 'live');
   if (phase !== 'live') $('invited').hidden = true;
   if (['ended', 'left', 'replaced', 'error'].includes(phase)) {
     player.close();
     conversation.handRaised = false;
-    $('hand-status').textContent = '';
   }
+  if (phase === 'ended') {
+    // What was shown live no longer holds: only the final queue stays, as a record (the
+    // style sheet hides the ask form, the reactions and the hand).
+    for (const id of ['listener-count', 'my-question', 'ask-message', 'vote-message', 'reaction-message']) {
+      $(id).textContent = '';
+    }
+  }
+  $('home-link').hidden = !['ended', 'replaced', 'error'].includes(phase);
+  setConversationEnabled(phase === 'live');
   renderStats();
 }
 
@@ -177,7 +185,8 @@ async function refreshSpace() {
       spaceFound = false;
       $('title').textContent = 'Space not found';
       showPhase('error', { message: 'This Space does not exist (or no longer does).' });
-      $('listen').disabled = true;
+      // Nothing to join or take part in: only the way back to the list stays.
+      for (const part of document.querySelectorAll('.questions, .react, .stats, #listen, #listener-count')) part.hidden = true;
       return;
     }
     const space = await response.json();
@@ -293,8 +302,10 @@ function updateAskForm() {
   const live = connection.phase === 'live';
   $('ask-text').disabled = !live || hasOpenQuestion();
   $('ask-button').disabled = !live || hasOpenQuestion();
-  $('ask-hint').textContent = !live
-    ? 'One line, up to 280 characters. Join to ask.'
+  $('ask-hint').textContent = connection.phase === 'ended'
+    ? 'The Space has ended.'
+    : !live
+    ? 'One line, up to 280 characters. You can ask once you are in.'
     : hasOpenQuestion()
       ? 'You can ask again once your question is answered or withdrawn.'
       : 'One line, up to 280 characters.';
@@ -325,6 +336,7 @@ function renderQuestions(event) {
   $('on-air-text').textContent = onAir ? `${onAir.text} (${votes(onAir.votes)})` : '';
   $('questions-total').textContent = event.total > 0 ? `(${event.total} open)` : '';
   $('questions-empty').hidden = event.top.length > 0 || !!onAir;
+  $('questions-empty').textContent = 'No questions yet.';
 
   // Keep the keyboard focus on the same question's button across redraws.
   const focusedId = document.activeElement?.closest?.('.question')?.dataset.id;
@@ -414,6 +426,7 @@ function showMyQuestion(event) {
     default:
       text = '';
   }
+  $('ask-message').textContent = '';
   $('my-question').textContent = text;
   $('my-question').dataset.state = event.state;
   $('my-question').dataset.rank = event.rank ?? '';
@@ -490,7 +503,19 @@ function renderStats() {
   }
 }
 
-setInterval(renderStats, 500);
+setInterval(() => {
+  renderStats();
+  if (connection.phase === 'live') showHearing();
+}, 500);
+
+/** The live detail line: how far behind the Space the listener hears it. */
+function showHearing() {
+  let text;
+  if (audioProblem) text = 'Audio is off on this device.';
+  else if (audioStats.framesDecoded === 0) text = 'Starting the audio…';
+  else text = `Hearing the Space about ${(audioStats.latencyMs ?? 0) + audioStats.jitterBufferMs} ms behind.`;
+  if ($('status-detail').textContent !== text) $('status-detail').textContent = text;
+}
 
 // ---- Start -----------------------------------------------------------------------------------
 
