@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOWebSocket
+import SpacesCompression
 import SpacesCore
 
 /// One listener's WebSocket, from the line to the fan-out.
@@ -43,7 +44,8 @@ final class ListenerConnection: ChannelInboundHandler {
     /// The latest update of each kind it could not take yet (newer replaces older), by
     /// ``SharedUpdate/Kind`` raw value.
     private var pending = [ByteBuffer?](repeating: nil, count: SharedUpdate.Kind.allCases.count)
-    /// Whether it negotiated permessage-deflate: shared updates go to it compressed.
+    /// Whether it negotiated permessage-deflate (it was given an inflater for what it sends):
+    /// shared updates go to it compressed.
     let compressed: Bool
     /// Refused messages it may cause (bad JSON, unknown types, over-long questions …) before it
     /// is closed with 1008; rate-limited actions do not count.
@@ -52,7 +54,7 @@ final class ListenerConnection: ChannelInboundHandler {
     init(
         number: UInt64, space: LiveSpace, relay: Relay, gate: AdmissionGate?, plan: AdmissionGate.Plan, writer: SocketWriter,
         limits: SpacesConfiguration.Limits, evictAfterMicros: UInt64, errorsPerMinute: Int = SpacesConfiguration.Conversation().errorsPerMinute,
-        compressed: Bool = false, metrics: ServerMetrics? = nil, logger: Logger
+        inflater: Inflater? = nil, metrics: ServerMetrics? = nil, logger: Logger
     ) {
         self.metrics = metrics
         self.number = number
@@ -61,7 +63,7 @@ final class ListenerConnection: ChannelInboundHandler {
         self.gate = gate
         self.plan = plan
         self.peer = WebSocketPeer(writer: writer)
-        self.assembler = FrameAssembler(limit: limits.listenerMessageBytes)
+        self.assembler = FrameAssembler(limit: limits.listenerMessageBytes, inflater: inflater)
         self.dropPolicy = DropPolicy(evictAfterMicros: evictAfterMicros)
         self.inbound = TokenBucket(
             ratePerSecond: Double(limits.listenerMessagesPerSecond), burst: Double(limits.listenerMessagesPerSecond * 2),
@@ -70,7 +72,7 @@ final class ListenerConnection: ChannelInboundHandler {
         self.errorBudget = TokenBucket(
             ratePerSecond: Double(max(1, errorsPerMinute)) / 60, burst: Double(max(1, errorsPerMinute)), nowMicros: WallClock.nowMicros()
         )
-        self.compressed = compressed
+        self.compressed = inflater != nil
         self.logger = logger
     }
 

@@ -14,7 +14,9 @@ extension Relay {
     /// Installs the listener handlers on `channel` (already active, on one of this relay's
     /// loops) as an upgraded WebSocket gets them, admitted at once, and adds it to its shard.
     @_spi(Testing)
-    public func attachListener(to channel: any Channel, space: LiveSpace, limits: SpacesConfiguration.Limits = .init()) throws {
+    public func attachListener(
+        to channel: any Channel, space: LiveSpace, limits: SpacesConfiguration.Limits = .init(), compressed: Bool = false
+    ) throws {
         channel.eventLoop.preconditionInEventLoop()
         let writer = SocketWriter()
         let sync = channel.pipeline.syncOperations
@@ -22,7 +24,8 @@ extension Relay {
         try sync.addHandler(ListenerConnection(
             number: UInt64.random(in: 1...UInt64.max), space: space, relay: self, gate: nil,
             plan: .init(arrivalMicros: WallClock.nowMicros()), writer: writer, limits: limits,
-            evictAfterMicros: UInt64(SpacesConfiguration().backpressure.evictAfterMs) * 1000, logger: Logger(label: "bench")
+            evictAfterMicros: UInt64(SpacesConfiguration().backpressure.evictAfterMs) * 1000,
+            inflater: compressed ? self.shard(on: channel.eventLoop).inflater : nil, logger: Logger(label: "bench")
         ))
     }
 

@@ -1,4 +1,5 @@
 import NIOCore
+import SpacesCompression
 import SpacesCore
 import Synchronization
 
@@ -17,14 +18,25 @@ public final class Relay: Sendable {
     public let handles: [Handle]
     private let draining = Atomic<Bool>(false)
 
-    /// Compresses a shared text update once for the listeners that negotiated permessage-deflate.
-    let deflate: (@Sendable (String) -> ByteBuffer)? = nil
+    /// Compresses a shared text update once for the listeners that negotiated permessage-deflate
+    /// (nil when `relay.permessageDeflate` is off). The conversation ticker is its only caller,
+    /// so the lock is never contended.
+    let deflate: (@Sendable (String) -> ByteBuffer)?
+    /// Whether listeners may negotiate permessage-deflate.
+    var offersDeflate: Bool { self.deflate != nil }
+
+    private static func makeDeflate(_ configuration: SpacesConfiguration) -> (@Sendable (String) -> ByteBuffer)? {
+        guard configuration.relay.permessageDeflate else { return nil }
+        let deflater = Mutex(Deflater())
+        return { text in deflater.withLock { PreframedMessage.deflatedText(text, deflater: $0).bytes } }
+    }
 
     /// True once the node started its drain: nobody new is let into the fan-out.
     var isDraining: Bool { self.draining.load(ordering: .acquiring) }
 
     /// Creates one shard on each of `eventLoops`; call from outside those loops.
     public init(eventLoops: [any EventLoop], configuration: SpacesConfiguration, metrics: ServerMetrics?) throws {
+        self.deflate = Self.makeDeflate(configuration)
         self.handles = try eventLoops.map { loop in
             try loop.submit {
                 let shard = Shard(eventLoop: loop, configuration: configuration, metrics: metrics)
@@ -36,6 +48,7 @@ public final class Relay: Sendable {
     /// Creates a relay from code already running on all of `eventLoops` (embedded loops in
     /// benchmarks and tests).
     public init(onLoops eventLoops: [any EventLoop], configuration: SpacesConfiguration = .init()) {
+        self.deflate = Self.makeDeflate(configuration)
         self.handles = eventLoops.map { loop in
             let shard = Shard(eventLoop: loop, configuration: configuration, metrics: nil)
             return Handle(eventLoop: loop, stats: shard.stats, shard: NIOLoopBound(shard, eventLoop: loop))

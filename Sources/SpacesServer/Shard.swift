@@ -1,4 +1,5 @@
 import NIOCore
+import SpacesCompression
 import SpacesCore
 
 /// The listeners of one event loop, grouped by Space, and their fan-out.
@@ -28,6 +29,10 @@ public final class Shard {
     private var framesPerWrite = 1
     /// Counters readable from other threads.
     public let stats = ShardStats()
+    /// Inflates the compressed messages of this loop's listeners: it keeps nothing between
+    /// messages (no context takeover), so one serves them all, where one per connection would
+    /// cost ~40 KB of zlib state each.
+    private(set) lazy var inflater = Inflater()
 
     final class Group {
         let space: LiveSpace

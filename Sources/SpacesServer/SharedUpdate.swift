@@ -29,10 +29,13 @@ struct SharedUpdate: Sendable {
         self.deflated = deflated
     }
 
-    /// Frames `event` once, and compresses it once when `deflate` is given.
+    /// Frames `event` once, and compresses it once when `deflate` is given. A compressed frame
+    /// no smaller than the plain one is not kept: everyone gets the plain one.
     init(kind: Kind, event: ServerEvent, deflate: ((String) -> ByteBuffer)? = nil) {
         let json = event.json()
-        self.init(kind: kind, plain: PreframedMessage.text(json).bytes, deflated: deflate?(json))
+        let plain = PreframedMessage.text(json).bytes
+        let deflated = deflate?(json)
+        self.init(kind: kind, plain: plain, deflated: deflated.flatMap { $0.readableBytes < plain.readableBytes ? $0 : nil })
     }
 
     /// The frame for a listener that did or did not negotiate compression.

@@ -4,6 +4,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 import ServiceLifecycle
+import SpacesCompression
 import SpacesCore
 import Synchronization
 
@@ -78,6 +79,12 @@ public final class SpacesServer: Service, Sendable {
                         shouldUpgrade: { channel, head in
                             channel.eventLoop.makeCompletedFuture {
                                 switch api.upgrade(head) {
+                                case .success(.listen):
+                                    var headers = HTTPHeaders()
+                                    if let agreement = Self.deflateAgreement(head, relay: relay) {
+                                        headers.add(name: "sec-websocket-extensions", value: agreement.header)
+                                    }
+                                    return headers
                                 case .success: return HTTPHeaders()
                                 case .failure: return nil
                                 }
@@ -135,11 +142,12 @@ public final class SpacesServer: Service, Sendable {
         try sync.addHandler(writer, position: .first)
         switch api.upgrade(head) {
         case .success(.listen(let space, let plan)):
+            let inflater = Self.deflateAgreement(head, relay: relay) == nil ? nil : relay.shard(on: channel.eventLoop).inflater
             try sync.addHandler(ListenerConnection(
                 number: gate.makeConnectionNumber(), space: space, relay: relay, gate: gate, plan: plan, writer: writer,
                 limits: configuration.limits,
                 evictAfterMicros: UInt64(configuration.backpressure.evictAfterMs) * 1000,
-                errorsPerMinute: configuration.conversation.errorsPerMinute, metrics: metrics, logger: logger
+                errorsPerMinute: configuration.conversation.errorsPerMinute, inflater: inflater, metrics: metrics, logger: logger
             ))
         case .success(.publish(let space)):
             try sync.addHandler(PublisherConnection(
@@ -158,12 +166,21 @@ public final class SpacesServer: Service, Sendable {
         }
     }
 
+    /// permessage-deflate for a listener that offered it, when the node compresses (the same
+    /// answer in the upgrade's headers and in the handlers installed after it).
+    private static func deflateAgreement(_ head: HTTPRequestHead, relay: Relay) -> PermessageDeflate.Agreement? {
+        guard relay.offersDeflate else { return nil }
+        let offers = head.headers["sec-websocket-extensions"]
+        return offers.isEmpty ? nil : PermessageDeflate.accept(offers: offers.joined(separator: ","))
+    }
+
     /// Sends a `state` event to the listeners of every Space whose count changed.
     private static func announceState(registry: SpaceRegistry, relay: Relay) {
         for space in registry.all() where space.state == .live {
             let count = space.listenerCount
             guard space.lastAnnouncedListeners.exchange(count, ordering: .relaxed) != count else { continue }
             let event = ServerEvent.state(.init(listeners: count))
+            // A count is a few dozen bytes: not worth compressing.
             relay.broadcast(SharedUpdate(kind: .state, event: event), to: space)
         }
     }

@@ -7,11 +7,14 @@ import XCTest
 
 /// Questions, hands and reactions over loopback, through a real node.
 final class LiveConversationTests: XCTestCase {
-    /// Connects `count` listeners to `space` and waits until each is admitted.
-    private func connect(_ count: Int, to space: CreateSpaceResponse, on server: TestServer) async throws -> [TestListener] {
+    /// Connects `count` listeners to `space` and waits until each is admitted; those for which
+    /// `compressed` holds offer permessage-deflate.
+    private func connect(
+        _ count: Int, to space: CreateSpaceResponse, on server: TestServer, compressed: (Int) -> Bool = { _ in false }
+    ) async throws -> [TestListener] {
         var listeners: [TestListener] = []
-        for _ in 0..<count {
-            listeners.append(try await TestListener.connect(try server.url("/v1/spaces/\(space.id)/listen")))
+        for index in 0..<count {
+            listeners.append(try await TestListener.connect(try server.url("/v1/spaces/\(space.id)/listen"), compression: compressed(index)))
         }
         try await eventually(timeout: .seconds(20)) { listeners.allSatisfy { $0.welcome != nil } }
         return listeners
@@ -44,7 +47,9 @@ final class LiveConversationTests: XCTestCase {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
         let space = try await server.createSpace(title: "Town hall", capacity: 1000)
-        let listeners = try await self.connect(200, to: space, on: server)
+        // Every fourth listener negotiates permessage-deflate: it must read the same queue.
+        let listeners = try await self.connect(200, to: space, on: server) { $0 % 4 == 3 }
+        XCTAssertEqual(listeners.filter(\.compressed).count, 50)
         let askers = Array(listeners.prefix(50))
 
         // 50 ask.
@@ -93,6 +98,10 @@ final class LiveConversationTests: XCTestCase {
                 XCTAssertGreaterThanOrEqual(next.1 - previous.1, .milliseconds(350), "listener \(index): updates too close")
                 XCTAssertGreaterThan(next.0.version, previous.0.version)
             }
+        }
+        // The compressed listeners decoded the very updates the others read.
+        for (plain, compressed) in zip(listeners.filter { !$0.compressed }, listeners.filter(\.compressed)).prefix(20) {
+            XCTAssertEqual(plain.questionUpdates.last?.0, compressed.questionUpdates.last?.0)
         }
         // Askers see their own question's place.
         for (index, asker) in askers.enumerated() {

@@ -2,6 +2,7 @@
 import NIOCore
 import NIOEmbedded
 import SpacesClient
+import SpacesCompression
 import SpacesCore
 import XCTest
 
@@ -173,6 +174,46 @@ final class ShardTests: XCTestCase {
         XCTAssertEqual(texts.compactMap { try? ServerEvent.parse($0) }, [
             .state(.init(listeners: 2)), .questions(.init(version: 5, total: 5, onAir: nil, top: [])), .reactions(.init(counts: ["👏": 3])),
         ])
+        for channel in channels { _ = try? channel.finish() }
+    }
+
+    func testAnUpdateIsCompressedOnceAndTheSameFrameGoesToEveryListenerThatNegotiatedIt() throws {
+        let loop = EmbeddedEventLoop()
+        let relay = Relay(onLoops: [loop])
+        let space = Relay.makeSpace()
+        var channels: [EmbeddedChannel] = []
+        for index in 0..<4 {
+            let channel = EmbeddedChannel(loop: loop)
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+            try relay.attachListener(to: channel, space: space, compressed: index % 2 == 1)
+            while try channel.readOutbound(as: ByteBuffer.self) != nil {}
+            channels.append(channel)
+        }
+        let top = (1...10).map {
+            ServerEvent.QuestionItem(id: "q\($0)", text: "What is the plan for question number \($0) of the evening?", votes: 10 - $0, state: "open", pinned: false)
+        }
+        let event = ServerEvent.questions(.init(version: 4, total: 10, onAir: nil, top: top))
+        let update = SharedUpdate(kind: .questions, event: event, deflate: relay.deflate)
+        let deflated = try XCTUnwrap(update.deflated)
+        XCTAssertLessThan(deflated.readableBytes, update.plain.readableBytes / 2)
+        relay.broadcast(update, to: space)
+        loop.run()
+
+        let inflater = Inflater()
+        for (index, channel) in channels.enumerated() {
+            var frame = try XCTUnwrap(channel.readOutbound(as: ByteBuffer.self))
+            if index % 2 == 1 {
+                XCTAssertEqual(frame, deflated, "the one compressed frame")
+                XCTAssertEqual(frame.readInteger(as: UInt8.self), 0xC1, "FIN, RSV1, text")
+            } else {
+                XCTAssertEqual(frame, update.plain)
+                XCTAssertEqual(frame.readInteger(as: UInt8.self), 0x81, "FIN, text")
+            }
+            let length = Int(try XCTUnwrap(frame.readInteger(as: UInt8.self)) & 0x7F)
+            if length == 126 { frame.moveReaderIndex(forwardBy: 2) }
+            let payload = index % 2 == 1 ? try inflater.inflate(frame, limit: 1 << 16) : frame
+            XCTAssertEqual(try ServerEvent.parse(String(buffer: payload)), event)
+        }
         for channel in channels { _ = try? channel.finish() }
     }
 }

@@ -17,15 +17,23 @@ final class TestListener: Sendable {
     }
 
     let record = Mutex(Record())
+    /// Whether permessage-deflate was negotiated.
+    let compressed: Bool
+
+    private init(compressed: Bool) {
+        self.compressed = compressed
+    }
     private let sender = Mutex<WebSocketSender?>(nil)
     private let gate = Mutex<CheckedContinuation<Void, Never>?>(nil)
     private let paused = Mutex(false)
     private let task = Mutex<Task<Void, Never>?>(nil)
 
     /// Connects; with `paused` it does not read its socket until ``resume()``.
-    static func connect(_ url: ServerURL, paused: Bool = false, receiveBufferSize: Int? = nil) async throws -> TestListener {
-        let connection = try await WebSocketClient.connect(url, receiveBufferSize: receiveBufferSize)
-        let listener = TestListener()
+    static func connect(
+        _ url: ServerURL, paused: Bool = false, receiveBufferSize: Int? = nil, compression: Bool = false
+    ) async throws -> TestListener {
+        let connection = try await WebSocketClient.connect(url, compression: compression, receiveBufferSize: receiveBufferSize)
+        let listener = TestListener(compressed: connection.compressed)
         listener.paused.withLock { $0 = paused }
         let ready = AsyncStream.makeStream(of: Void.self)
         let task = Task {
