@@ -160,7 +160,7 @@ struct HostCommand: AsyncParsableCommand {
             }
             if console == nil { line.finish() }
             if let status {
-                print("ended Space \(status.space.id): \(status.framesSent) frames sent, \(status.framesRelayed) relayed, peak listeners \(status.listeners)")
+                print("ended Space \(status.space.id): \(status.framesSent) frames sent, \(status.framesRelayed) relayed, peak listeners \(status.peakListeners)")
             }
         }
     }

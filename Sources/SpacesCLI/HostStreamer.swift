@@ -16,6 +16,8 @@ struct HostStreamer: Sendable {
     struct Status: Sendable {
         var space: CreateSpaceResponse
         var listeners = 0
+        /// The most listeners seen at once.
+        var peakListeners = 0
         var framesSent = 0
         var framesRelayed = 0
         var invalidPackets = 0
@@ -86,6 +88,7 @@ struct HostStreamer: Sendable {
                         onEvent(event)
                         if case .state(let state) = event {
                             status.listeners = state.listeners
+                            status.peakListeners = max(status.peakListeners, state.listeners)
                             status.framesRelayed = state.framesRelayed ?? status.framesRelayed
                             status.invalidPackets = state.invalidPackets ?? status.invalidPackets
                             onStatus(status)

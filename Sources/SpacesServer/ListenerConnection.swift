@@ -273,11 +273,24 @@ final class ListenerConnection: ChannelInboundHandler {
 
     /// Sends an audio batch unless the listener is over its budget; a dropped batch is never
     /// queued, and the listener resumes at the live edge once it catches up.
+    /// The updates `carrying` go just before the batch, flushed with it (one system call); a
+    /// listener that misses the batch keeps the latest of each kind for when it catches up.
     @inline(__always)
-    func sendAudio(_ bytes: ByteBuffer, nowMicros: UInt64) -> DropPolicy.Outcome {
+    func sendAudio(_ bytes: ByteBuffer, carrying: [SharedUpdate] = [], nowMicros: UInt64) -> DropPolicy.Outcome {
         guard let channel = self.channel, !self.peer.closing else { return .drop }
         let outcome = self.dropPolicy.offer(withinBudget: channel.isWritable, nowMicros: nowMicros)
-        if outcome == .send { self.peer.writer.send(bytes) }
+        switch outcome {
+        case .send:
+            for update in carrying {
+                self.pending[update.kind.rawValue] = nil
+                self.peer.writer.write(update.bytes(compressed: self.compressed))
+            }
+            self.peer.writer.send(bytes)
+        case .drop:
+            for update in carrying { self.pending[update.kind.rawValue] = update.bytes(compressed: self.compressed) }
+        case .evict:
+            break
+        }
         return outcome
     }
 

@@ -9,6 +9,11 @@ import SpacesCore
 /// sends once, and writes the same buffer to each listener of that Space with no promise and no
 /// await. A listener over its budget misses the batch. A big fan-out is cut into slices of
 /// `writesPerSlice` writes, yielding the loop between slices so accepts and handshakes go on.
+///
+/// Text updates for every listener (`questions`, `reactions`, `state`) ride with the next audio
+/// batch while audio flows: written just before it and flushed with it, one system call for
+/// both, so a busy question queue adds bytes to the fan-out but no writes. With no audio
+/// flowing they go out on their own after at most one batch's worth of waiting.
 public final class Shard {
     public let eventLoop: any EventLoop
     let relayConfiguration: SpacesConfiguration.Relay
@@ -41,11 +46,27 @@ public final class Shard {
         var pendingFirst: UInt32 = 0
         var pendingCapture: UInt64 = 0
         var flush: Scheduled<Void>?
+        /// Updates waiting for the next audio batch, the latest of each kind.
+        var carried: [SharedUpdate] = []
+        /// Sends `carried` on its own if no audio batch comes for it in time.
+        var carriedDeadline: Scheduled<Void>?
+        /// When this Space's last audio was queued here.
+        var lastAudio = NIODeadline.uptimeNanoseconds(0)
         init(space: LiveSpace) { self.space = space }
+
+        /// Keeps `update`, replacing an older one of its kind.
+        func carry(_ update: SharedUpdate) {
+            if let index = self.carried.firstIndex(where: { $0.kind == update.kind }) {
+                self.carried[index] = update
+            } else {
+                self.carried.append(update)
+            }
+        }
     }
 
     enum Payload {
-        case audio(ByteBuffer)
+        /// A batch, and the text updates that ride with it.
+        case audio(ByteBuffer, carrying: [SharedUpdate])
         case shared(SharedUpdate)
         case end(reason: String)
         case close(CloseCode, reason: String)
@@ -100,6 +121,7 @@ public final class Shard {
         self.stats.listenersValue.store(self.listenerCount, ordering: .relaxed)
         if group.listeners.isEmpty {
             group.flush?.cancel()
+            group.carriedDeadline?.cancel()
             self.spaces[key] = nil
         }
         self.resize()
@@ -126,7 +148,7 @@ public final class Shard {
             self.flush(group)
         }
         if group.pending.isEmpty && batch.frames.count >= self.framesPerWrite {
-            self.enqueue(Delivery(group: group, payload: .audio(encoded)))
+            self.enqueueAudio(encoded, for: group)
             return
         }
         if group.pending.isEmpty {
@@ -155,15 +177,44 @@ public final class Shard {
         guard !group.pending.isEmpty else { return }
         let batch = AudioBatch(firstSequence: group.pendingFirst, captureTimeMicros: group.pendingCapture, frames: group.pending)
         group.pending.removeAll(keepingCapacity: true)
-        self.enqueue(Delivery(group: group, payload: .audio(PreframedMessage(batch: batch).bytes)))
+        self.enqueueAudio(PreframedMessage(batch: batch).bytes, for: group)
     }
+
+    /// Queues a batch with the updates waiting for it.
+    private func enqueueAudio(_ bytes: ByteBuffer, for group: Group) {
+        group.lastAudio = .now()
+        let carried = group.carried
+        group.carried.removeAll()
+        group.carriedDeadline?.cancel()
+        group.carriedDeadline = nil
+        self.enqueue(Delivery(group: group, payload: .audio(bytes, carrying: carried)))
+    }
+
+    /// How long audio may be silent before updates stop waiting for it: one batch's worth of
+    /// frames, and a margin for the host's own pacing.
+    private var audioWait: TimeAmount { .milliseconds(Int64(20 * self.framesPerWrite + 100)) }
 
     // MARK: Control in
 
-    /// A text update for every listener of `space`: `state`, `questions`, `reactions`.
+    /// A text update for every listener of `space`: `state`, `questions`, `reactions`. While
+    /// audio flows it waits for the next batch (at most ``audioWait``); otherwise it goes now.
     func deliver(_ update: SharedUpdate, to space: ObjectIdentifier) {
         guard let group = self.spaces[space] else { return }
-        self.enqueue(Delivery(group: group, payload: .shared(update)))
+        let wait = self.audioWait
+        guard update.kind != .control, NIODeadline.now() - group.lastAudio < wait else {
+            self.enqueueShared(update, for: group)
+            return
+        }
+        group.carry(update)
+        guard group.carriedDeadline == nil else { return }
+        let bound = NIOLoopBound((self, group), eventLoop: self.eventLoop)
+        group.carriedDeadline = self.eventLoop.scheduleTask(in: wait) {
+            let (shard, group) = bound.value
+            group.carriedDeadline = nil
+            let carried = group.carried
+            group.carried.removeAll()
+            for update in carried { shard.enqueueShared(update, for: group) }
+        }
     }
 
     /// Sends what is held, then `ended`, then closes every listener of `space` with 1000.
@@ -182,6 +233,23 @@ public final class Shard {
 
     // MARK: Fan-out
 
+    /// Queues an update on its own, replacing a queued one of its kind for the same Space that
+    /// has not started: a shard that is behind sends the latest, not a backlog.
+    private func enqueueShared(_ update: SharedUpdate, for group: Group) {
+        var index = self.queue.startIndex
+        if self.delivering && index != self.queue.endIndex { index = self.queue.index(after: index) }
+        while index != self.queue.endIndex {
+            if case .shared(let queued) = self.queue[index].payload, queued.kind == update.kind, update.kind != .control,
+                self.queue[index].group === group
+            {
+                self.queue[index] = Delivery(group: group, payload: .shared(update))
+                return
+            }
+            index = self.queue.index(after: index)
+        }
+        self.enqueue(Delivery(group: group, payload: .shared(update)))
+    }
+
     private func enqueue(_ delivery: Delivery) {
         self.queue.append(delivery)
         if self.queue.count > self.relayConfiguration.maxQueuedBatches {
@@ -191,9 +259,11 @@ public final class Shard {
             var index = self.queue.startIndex
             if self.delivering { index = self.queue.index(after: index) }
             while index != self.queue.endIndex {
-                if case .audio = self.queue[index].payload {
-                    self.queue.remove(at: index)
+                if case .audio(_, let carried) = self.queue[index].payload {
+                    let shed = self.queue.remove(at: index)
                     self.stats.shedValue.add(1, ordering: .relaxed)
+                    // The audio goes; the updates it carried are sent on their own.
+                    for update in carried { self.enqueueShared(update, for: shed.group) }
                     break
                 }
                 index = self.queue.index(after: index)
@@ -218,8 +288,8 @@ public final class Shard {
                 self.cursor += 1
                 budget -= 1
                 switch delivery.payload {
-                case .audio(let bytes):
-                    switch listener.sendAudio(bytes, nowMicros: nowMicros) {
+                case .audio(let bytes, let carried):
+                    switch listener.sendAudio(bytes, carrying: carried, nowMicros: nowMicros) {
                     case .send: sent += 1
                     case .drop: dropped += 1
                     case .evict:

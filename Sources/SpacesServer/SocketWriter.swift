@@ -25,6 +25,12 @@ final class SocketWriter: ChannelOutboundHandler {
         self.context?.writeAndFlush(NIOAny(bytes), promise: nil)
     }
 
+    /// Writes without flushing: the next ``send(_:)`` flushes both in one system call.
+    @inline(__always)
+    func write(_ bytes: ByteBuffer) {
+        self.context?.write(NIOAny(bytes), promise: nil)
+    }
+
     /// Writes and flushes, completing `promise` when the bytes reached the socket.
     func send(_ bytes: ByteBuffer, promise: EventLoopPromise<Void>?) {
         guard let context = self.context else {

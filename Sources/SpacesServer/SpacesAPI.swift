@@ -151,19 +151,12 @@ struct SpacesAPI: Sendable {
         guard space.state == .live else { return HTTPAnswer(APIError(.gone, "the Space has ended")) }
         do {
             let outcome = try space.conversation.perform(action)
-            return self.json(.ok, AppliedAnswer(
+            return self.json(.ok, HostActionResult(
                 action: outcome.applied.action, target: outcome.applied.target, questions: outcome.questions.map(ServerEvent.QuestionItem.init)
             ))
         } catch {
             return HTTPAnswer(status: HTTPResponseStatus(statusCode: error.httpStatus), body: APIError.json(code: error.code, message: error.message))
         }
-    }
-
-    /// The answer to a host action over HTTP.
-    struct AppliedAnswer: Encodable {
-        var action: String
-        var target: String
-        var questions: [ServerEvent.QuestionItem]
     }
 
     private func refreshGauges() {

@@ -9,19 +9,26 @@ import XCTest
 /// A small real run against a node in this process: a storm into a small Space while a host
 /// streams, with one listener that stops reading.
 final class LoadWorkerTests: XCTestCase {
-    func testStormAgainstSmallCapacityWithAStalledReader() async throws {
+    /// A node on a loopback port with one event loop and the host key `load-key`.
+    private func startNode(_ configure: (inout SpacesConfiguration) -> Void = { _ in }) async throws -> (SpacesServer, port: Int) {
         var configuration = SpacesConfiguration()
         configuration.server.port = 0
         configuration.server.hostKey = "load-key"
         configuration.server.eventLoops = 1
-        configuration.admission.tickMs = 50
-        configuration.backpressure.budgetMs = 200
-        configuration.backpressure.socketSendBufferBytes = 4096
-        configuration.backpressure.evictAfterMs = 1000
+        configure(&configuration)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let server = try SpacesServer(configuration: configuration, logger: logger)
-        let port = try await server.start().port!
+        return (server, try await server.start().port!)
+    }
+
+    func testStormAgainstSmallCapacityWithAStalledReader() async throws {
+        let (server, port) = try await self.startNode {
+            $0.admission.tickMs = 50
+            $0.backpressure.budgetMs = 200
+            $0.backpressure.socketSendBufferBytes = 4096
+            $0.backpressure.evictAfterMs = 1000
+        }
         let base = "http://127.0.0.1:\(port)"
         let api = try SpacesAPIClient(server: base)
         let space = try await api.createSpace(CreateSpaceRequest(title: "Storm", capacity: 100), hostKey: "load-key")
@@ -80,14 +87,7 @@ final class LoadWorkerTests: XCTestCase {
     }
 
     func testAskersUpvotersAndReactorsAreCountedOnBothSides() async throws {
-        var configuration = SpacesConfiguration()
-        configuration.server.port = 0
-        configuration.server.hostKey = "load-key"
-        configuration.server.eventLoops = 1
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        let server = try SpacesServer(configuration: configuration, logger: logger)
-        let port = try await server.start().port!
+        let (server, port) = try await self.startNode()
         let base = "http://127.0.0.1:\(port)"
         let space = try await SpacesAPIClient(server: base).createSpace(CreateSpaceRequest(title: "Talk", capacity: 100), hostKey: "load-key")
 

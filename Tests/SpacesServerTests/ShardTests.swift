@@ -216,4 +216,57 @@ final class ShardTests: XCTestCase {
         }
         for channel in channels { _ = try? channel.finish() }
     }
+
+    func testUpdatesRideWithTheNextBatchOrGoAloneWhenAudioPauses() throws {
+        let loop = EmbeddedEventLoop()
+        var configuration = SpacesConfiguration()
+        configuration.relay.maxBatchLatencyMs = 20  // one frame per write: every batch goes at once
+        let relay = Relay(onLoops: [loop], configuration: configuration)
+        let space = Relay.makeSpace()
+        var channels: [EmbeddedChannel] = []
+        for _ in 0..<2 {
+            let channel = EmbeddedChannel(loop: loop)
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+            try relay.attachListener(to: channel, space: space)
+            while try channel.readOutbound(as: ByteBuffer.self) != nil {}
+            channels.append(channel)
+        }
+        func batch(_ sequence: UInt32) -> AudioBatch {
+            AudioBatch(firstSequence: sequence, captureTimeMicros: 1, frames: [ByteBuffer(bytes: validPacket)])
+        }
+        func outbound(_ channel: EmbeddedChannel) throws -> [String] {
+            var kinds: [String] = []
+            while var frame = try channel.readOutbound(as: ByteBuffer.self) {
+                let opcode = frame.readInteger(as: UInt8.self)! & 0x0F
+                frame.moveReaderIndex(forwardBy: 1)
+                kinds.append(opcode == 2 ? "audio \(try AudioBatch.decode(frame).firstSequence)" : (try ServerEvent.parse(String(buffer: frame))?.type ?? "?"))
+            }
+            return kinds
+        }
+        relay.broadcast(batch(0), to: space)
+        loop.run()
+        for channel in channels { XCTAssertEqual(try outbound(channel), ["audio 0"]) }
+
+        // Audio flows: the updates wait for the next batch, the latest of each kind only.
+        relay.broadcast(SharedUpdate(kind: .questions, event: .questions(.init(version: 1, total: 1, onAir: nil, top: []))), to: space)
+        relay.broadcast(SharedUpdate(kind: .questions, event: .questions(.init(version: 2, total: 2, onAir: nil, top: []))), to: space)
+        relay.broadcast(SharedUpdate(kind: .reactions, event: .reactions(.init(counts: ["🔥": 1]))), to: space)
+        loop.run()
+        XCTAssertEqual(try outbound(channels[0]), [], "waiting for the batch")
+        relay.broadcast(batch(1), to: space)
+        loop.run()
+        for channel in channels {
+            XCTAssertEqual(try outbound(channel), ["questions", "reactions", "audio 1"])
+        }
+
+        // The host pauses: an update goes on its own after one batch's worth of waiting.
+        relay.broadcast(SharedUpdate(kind: .questions, event: .questions(.init(version: 3, total: 3, onAir: nil, top: []))), to: space)
+        loop.run()
+        XCTAssertEqual(try outbound(channels[1]), [])
+        loop.advanceTime(by: .milliseconds(150))
+        for channel in channels {
+            XCTAssertEqual(try outbound(channel), ["questions"])
+        }
+        for channel in channels { _ = try? channel.finish() }
+    }
 }

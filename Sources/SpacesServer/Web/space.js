@@ -253,7 +253,10 @@ function handleEvent(event) {
       addReactions(event.counts ?? {});
       break;
     case 'invited':
+      // The invitation takes the hand out of the line (docs/PROTOCOL.md §5.3).
       $('invited').hidden = false;
+      conversation.handRaised = false;
+      showHand(null);
       break;
     case 'error':
       refused(event);
