@@ -53,6 +53,10 @@ public struct Conversation: Sendable {
     private var sentHost: ServerEvent.Questions?
     private var sentHandsVersion: UInt64 = 0
     private var sentRevision: UInt64 = 0
+    private var sentHostRevision: UInt64 = 0
+    /// Questions asked since the last tick: an asker hears how its question ended even if it
+    /// was answered or dismissed before the tick that would have told it its rank.
+    private var fresh: [String] = []
     /// What each asker was last told of its question, by question id.
     private var told: [String: ServerEvent.OwnQuestion] = [:]
     private var prunedAt: UInt64 = 0
@@ -78,6 +82,7 @@ public struct Conversation: Sendable {
             return .pong
         case .ask(let text):
             let question = try self.queue.ask(listenerID: listenerID, text: text, nowMicros: nowMicros)
+            self.fresh.append(question.id)
             return .asked(.init(id: question.id))
         case .upvote(let id):
             let question = try self.queue.upvote(listenerID: listenerID, questionID: id, nowMicros: nowMicros)
@@ -96,6 +101,21 @@ public struct Conversation: Sendable {
             try self.reactions.react(listenerID: listenerID, emoji: emoji, nowMicros: nowMicros)
             return nil
         }
+    }
+
+    /// What a listener coming back (a resume) should know of its own part: its open or on-air
+    /// question, and its hand if still raised.
+    public func standing(of listenerID: UInt64) -> [ServerEvent] {
+        var events: [ServerEvent] = []
+        if let question = self.queue.question(askedBy: listenerID) {
+            events.append(.question(.init(
+                id: question.id, state: question.state.rawValue, rank: self.queue.rank(of: question.id), votes: question.votes
+            )))
+        }
+        if let position = self.hands.position(of: listenerID) {
+            events.append(.hand(.init(raised: true, position: position)))
+        }
+        return events
     }
 
     /// A listener left the Space: its hand goes down (its question stays: others voted for it).
@@ -153,11 +173,15 @@ public struct Conversation: Sendable {
                 updates.questions = ServerEvent.Questions(self.queue.snapshot())
                 sent = true
             }
-            let host = ServerEvent.Questions(self.queue.snapshot(top: self.settings.hostQuestions))
-            if self.sentHost.map({ !$0.showsSame(as: host) }) ?? (host.total > 0 || host.onAir != nil) {
-                self.sentHost = host
-                updates.hostQuestions = host
-                sent = true
+            if self.queue.revision != self.sentHostRevision {
+                // Something changed somewhere in the queue: the host's longer view may show it.
+                self.sentHostRevision = self.queue.revision
+                let host = ServerEvent.Questions(self.queue.snapshot(top: self.settings.hostQuestionCount))
+                if self.sentHost.map({ !$0.showsSame(as: host) }) ?? true {
+                    self.sentHost = host
+                    updates.hostQuestions = host
+                    sent = true
+                }
             }
             if self.queue.revision != self.sentRevision {
                 self.sentRevision = self.queue.revision
@@ -204,8 +228,11 @@ public struct Conversation: Sendable {
                 personal.append(.init(listenerID: question.askerListenerID, question: own))
             }
         }
-        // Questions that left the queue since: tell the asker how they ended.
-        for id in self.told.keys where current[id] == nil {
+        // Questions that left the queue since (told before, or asked since the last tick): tell
+        // the asker how they ended.
+        let fresh = self.fresh
+        self.fresh.removeAll()
+        for id in Set(self.told.keys).union(fresh) where current[id] == nil {
             guard let question = self.queue.question(id), !question.state.isOutstanding else { continue }
             personal.append(.init(
                 listenerID: question.askerListenerID,

@@ -288,6 +288,9 @@ public struct QuestionQueue: Sendable {
         }
         if self.onAirID == questionID { self.onAirID = nil }
         if self.outstanding[question.askerListenerID] == questionID { self.outstanding[question.askerListenerID] = nil }
+        // A finished question takes no more votes: who voted need not be kept (it would grow
+        // with listeners × questions over a long session).
+        self.voters[questionID] = nil
         return question
     }
 

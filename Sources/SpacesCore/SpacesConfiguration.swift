@@ -58,8 +58,8 @@ public struct SpacesConfiguration: Sendable, Equatable {
         /// fan-out (~2 ms of work per slice; a handshake needs a few turns of the loop).
         public var writesPerSlice = 256
         /// `relay.permessageDeflate`, default true: listeners that offer permessage-deflate
-        /// (RFC 7692, as browsers do) get the shared text updates (`questions`, `reactions`,
-        /// `state`) compressed, each compressed once for all of them. A `questions` update
+        /// (RFC 7692, as browsers do) get the shared text updates (`questions`, `reactions`)
+        /// compressed, each compressed once for all of them (`state`, a few dozen bytes, is not). A `questions` update
         /// shrinks to about 0.43 of its size for ~20 µs of one core per update
         /// (`Bench/Benchmarks/Deflate`): at 10,000 listeners that saves ~11 MB of writes per
         /// update. Audio is never compressed (Opus does not shrink).
@@ -202,31 +202,36 @@ public struct SpacesConfiguration: Sendable, Equatable {
         public var errorsPerMinute = 30
         public init() {}
 
-        /// The question queue's settings.
+        /// The question queue's settings. Here and below, a setting out of range is taken as
+        /// the nearest workable value (a rate of at least 1, sizes of at least 1 or 0), so that
+        /// no value an operator writes can stop the node.
         public var questionQueue: QuestionQueue.Configuration {
             var queue = QuestionQueue.Configuration()
-            queue.maximumTextLength = self.questionLength
-            queue.capacity = self.questionsPerSpace
+            queue.maximumTextLength = max(1, self.questionLength)
+            queue.capacity = max(1, self.questionsPerSpace)
             queue.asksPerSecond = 1 / Double(max(1, self.secondsBetweenAsks))
             queue.askBurst = 1
-            queue.upvotesPerSecond = Double(self.upvotesPerSecond)
-            queue.upvoteBurst = Double(self.upvotesPerSecond * 2)
-            queue.snapshotSize = self.topQuestions
+            queue.upvotesPerSecond = Double(max(1, self.upvotesPerSecond))
+            queue.upvoteBurst = Double(max(1, self.upvotesPerSecond) * 2)
+            queue.snapshotSize = max(0, self.topQuestions)
             return queue
         }
 
         public var reactionTally: ReactionTally.Configuration {
             var tally = ReactionTally.Configuration()
             tally.allowed = self.reactions
-            tally.reactionsPerSecond = Double(self.reactionsPerSecond)
-            tally.reactionBurst = Double(self.reactionsPerSecond * 2)
+            tally.reactionsPerSecond = Double(max(1, self.reactionsPerSecond))
+            tally.reactionBurst = Double(max(1, self.reactionsPerSecond) * 2)
             return tally
         }
 
         public var handQueue: HandQueue.Configuration {
             var hands = HandQueue.Configuration()
-            hands.capacity = self.raisedHands
+            hands.capacity = max(0, self.raisedHands)
             return hands
         }
+
+        /// Open questions in the host's view, at least 0.
+        public var hostQuestionCount: Int { max(0, self.hostQuestions) }
     }
 }

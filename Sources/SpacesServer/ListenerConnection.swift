@@ -127,7 +127,9 @@ final class ListenerConnection: ChannelInboundHandler {
         ))
         self.peer.send(PreframedMessage.text(welcome.json()).bytes)
         if let questions = self.space.conversation.latestQuestions { self.sendShared(questions) }
-        self.space.conversation.join(listenerID, connection: self, eventLoop: self.channel!.eventLoop)
+        for event in self.space.conversation.join(listenerID, connection: self, eventLoop: self.channel!.eventLoop) {
+            self.peer.send(PreframedMessage.text(event.json()).bytes)
+        }
         self.relay.shard(on: self.channel!.eventLoop).add(self)
         self.space.listenerJoined()
     }

@@ -19,20 +19,23 @@ final class LiveConversation: Sendable {
     private let members = Mutex<[UInt64: Member]>([:])
     private let latest = Mutex<SharedUpdate?>(nil)
 
+    let settings: SpacesConfiguration.Conversation
+
     init(settings: SpacesConfiguration.Conversation) {
+        self.settings = settings
         self.state = Mutex(Conversation(settings: settings))
     }
 
-    var settings: SpacesConfiguration.Conversation { self.state.withLock { $0.settings } }
-
     // MARK: Listeners
 
-    /// Call on the listener's loop when it is admitted.
-    func join(_ listenerID: UInt64, connection: ListenerConnection, eventLoop: any EventLoop) {
+    /// Call on the listener's loop when it is admitted. Returns what it should know of its own
+    /// part (a listener coming back with a resume token may have a question open or a hand up).
+    func join(_ listenerID: UInt64, connection: ListenerConnection, eventLoop: any EventLoop) -> [ServerEvent] {
         let member = Member(
             eventLoop: eventLoop, connection: NIOLoopBound(connection, eventLoop: eventLoop), identity: ObjectIdentifier(connection)
         )
         self.members.withLock { $0[listenerID] = member }
+        return self.state.withLock { $0.standing(of: listenerID) }
     }
 
     /// The listener left: it can no longer be reached, and its hand goes down. A resumed
@@ -47,7 +50,14 @@ final class LiveConversation: Sendable {
     }
 
     func receive(_ event: ClientEvent, from listenerID: UInt64, nowMicros: UInt64) throws(QuestionQueueError) -> ServerEvent? {
-        try self.state.withLock { state throws(QuestionQueueError) in try state.receive(event, from: listenerID, nowMicros: nowMicros) }
+        var event = event
+        if case .ask(let text) = event {
+            // The text's checks walk up to a message's worth of characters: before the lock,
+            // so a listener sending long refused texts holds up nobody else. (The queue checks
+            // the normalised text again, which is short.)
+            event = .ask(text: try Question.normalize(text, maximumLength: self.settings.questionQueue.maximumTextLength))
+        }
+        return try self.state.withLock { state throws(QuestionQueueError) in try state.receive(event, from: listenerID, nowMicros: nowMicros) }
     }
 
     // MARK: Host
@@ -66,7 +76,7 @@ final class LiveConversation: Sendable {
 
     /// The host's view right now: the queue (as long as `conversation.hostQuestions`) and the hands.
     func hostView(nowMicros: UInt64) -> (ServerEvent.Questions, ServerEvent.Hands) {
-        self.state.withLock { ($0.hostQuestions(top: $0.settings.hostQuestions), $0.hostHands(nowMicros: nowMicros)) }
+        self.state.withLock { ($0.hostQuestions(top: $0.settings.hostQuestionCount), $0.hostHands(nowMicros: nowMicros)) }
     }
 
     // MARK: Fan-out
@@ -89,16 +99,19 @@ final class LiveConversation: Sendable {
 
     /// Sends each event to its listener: one hop per event loop, whatever the count.
     private func send(_ messages: [(UInt64, ServerEvent)]) {
+        // The members are looked up under the lock; the messages are encoded outside it, so
+        // admissions and leaves on every loop never wait for JSON.
+        let found: [(Member, ServerEvent)] = self.members.withLock { members in
+            messages.compactMap { listenerID, event in members[listenerID].map { ($0, event) } }
+        }
         var byLoop: [ObjectIdentifier: (any EventLoop, [(NIOLoopBound<ListenerConnection>, ByteBuffer, SharedUpdate.Kind)])] = [:]
-        self.members.withLock { members in
-            for (listenerID, event) in messages {
-                guard let member = members[listenerID] else { continue }
-                let key = ObjectIdentifier(member.eventLoop)
-                // An asker's question is coalesced like a shared update (the latest one counts);
-                // an invitation is never dropped.
-                let kind: SharedUpdate.Kind = if case .question = event { .ownQuestion } else { .control }
-                byLoop[key, default: (member.eventLoop, [])].1.append((member.connection, PreframedMessage.text(event.json()).bytes, kind))
-            }
+        for (member, event) in found {
+            // An asker's question is coalesced like a shared update (the latest one counts); an
+            // invitation is never dropped.
+            let kind: SharedUpdate.Kind = if case .question = event { .ownQuestion } else { .control }
+            byLoop[ObjectIdentifier(member.eventLoop), default: (member.eventLoop, [])].1.append(
+                (member.connection, PreframedMessage.text(event.json()).bytes, kind)
+            )
         }
         for (loop, batch) in byLoop.values {
             loop.execute {

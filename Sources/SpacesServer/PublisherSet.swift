@@ -2,34 +2,37 @@ import NIOCore
 import SpacesCore
 import Synchronization
 
-/// The publisher connections of the node, so that a drain can close them too.
+/// The publisher connections of the node, by Space (a Space has one publisher seat), so that
+/// the host's view reaches it and a drain can close them too.
 final class PublisherSet: Sendable {
     private struct Entry: Sendable {
         let eventLoop: any EventLoop
         let connection: NIOLoopBound<PublisherConnection>
-        let space: ObjectIdentifier
+        let identity: ObjectIdentifier
     }
 
     private let entries = Mutex<[ObjectIdentifier: Entry]>([:])
 
-    /// Call on the connection's loop.
+    /// Call on the connection's loop, once it holds its Space's seat.
     func insert(_ connection: PublisherConnection, eventLoop: any EventLoop) {
         let entry = Entry(
-            eventLoop: eventLoop, connection: NIOLoopBound(connection, eventLoop: eventLoop), space: ObjectIdentifier(connection.space)
+            eventLoop: eventLoop, connection: NIOLoopBound(connection, eventLoop: eventLoop), identity: ObjectIdentifier(connection)
         )
-        self.entries.withLock { $0[ObjectIdentifier(connection)] = entry }
+        self.entries.withLock { $0[ObjectIdentifier(connection.space)] = entry }
     }
 
     func remove(_ connection: PublisherConnection) {
-        self.entries.withLock { $0[ObjectIdentifier(connection)] = nil }
+        let key = ObjectIdentifier(connection.space)
+        self.entries.withLock { entries in
+            if entries[key]?.identity == ObjectIdentifier(connection) { entries[key] = nil }
+        }
     }
 
     var count: Int { self.entries.withLock { $0.count } }
 
     /// Sends text events to the publisher of `space`, if one is attached, on its loop.
     func send(_ events: [ServerEvent], to space: LiveSpace) {
-        let key = ObjectIdentifier(space)
-        guard let entry = self.entries.withLock({ $0.values.first { $0.space == key } }) else { return }
+        guard let entry = self.entries.withLock({ $0[ObjectIdentifier(space)] }) else { return }
         let frames = events.map { PreframedMessage.text($0.json()).bytes }
         let connection = entry.connection
         entry.eventLoop.execute { connection.value.sendUpdates(frames) }

@@ -17,7 +17,26 @@ struct WebAssets: Sendable {
     private let files: [String: File]
 
     /// The files bundled with the server.
-    static let bundled = WebAssets(directory: Bundle.module.url(forResource: "Web", withExtension: nil))
+    static let bundled = WebAssets(directory: Self.bundledDirectory())
+
+    /// Where the build put the page's files: `spaces_SpacesServer.resources/Web` beside the
+    /// executable (or `SPACES_WEB_ROOT`). Looked up by hand rather than with `Bundle.module`,
+    /// which stops the process when the folder is missing (a binary copied without it): then
+    /// the node serves everything but the page, which answers 404.
+    static func bundledDirectory() -> URL? {
+        let environment = ProcessInfo.processInfo.environment
+        if let root = environment["SPACES_WEB_ROOT"], !root.isEmpty { return URL(fileURLWithPath: root) }
+        let bundle = "spaces_SpacesServer.resources"
+        var places = [Bundle.main.bundleURL]
+        if let executable = Bundle.main.executableURL { places.append(executable.deletingLastPathComponent()) }
+        places.append(URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent())
+        for place in places {
+            let web = place.appendingPathComponent(bundle).appendingPathComponent("Web")
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: web.path, isDirectory: &isDirectory), isDirectory.boolValue { return web }
+        }
+        return nil
+    }
 
     init(directory: URL?) {
         var files: [String: File] = [:]
@@ -37,10 +56,17 @@ struct WebAssets: Sendable {
 
     /// The answer for a file of the page, or 404.
     func answer(_ name: String) -> HTTPAnswer {
-        guard let file = self.files[name] else { return HTTPAnswer(APIError(.notFound, "no such file")) }
+        guard let file = self.files[name] else {
+            let message = self.files.isEmpty ? "the listener page is not installed beside this executable" : "no such file"
+            return HTTPAnswer(APIError(.notFound, message))
+        }
         var headers = HTTPHeaders()
-        // The page's own files only: no inline script from elsewhere, no framing by other sites.
-        headers.add(name: "content-security-policy", value: "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:")
+        // The page's own files only (no inline script, nothing from elsewhere), its WebSocket, and
+        // no framing by other sites.
+        headers.add(
+            name: "content-security-policy",
+            value: "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'"
+        )
         headers.add(name: "x-content-type-options", value: "nosniff")
         return HTTPAnswer(status: .ok, body: file.body, contentType: file.contentType, headers: headers)
     }

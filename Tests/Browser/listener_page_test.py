@@ -456,7 +456,7 @@ def run(spaces, screenshots):
 
         # B sees A's question at once (A has left; the question stays): a listener admitted
         # after the queue changed gets the latest `questions` with its welcome.
-        b.wait("B sees the queue on joining", lambda: QUESTION in b.text("#questions"), 3)
+        b.wait("B sees the queue on joining", lambda: QUESTION in b.text("#questions"), 10)
         summary["queueOnJoin"] = True
         b.driver.find_element(By.ID, "ask-text").send_keys(SECOND_QUESTION)
         b.click("#ask-button")

@@ -222,4 +222,48 @@ final class ConversationTests: XCTestCase {
         XCTAssertEqual(conversation.hands.configuration.capacity, 2)
         XCTAssertEqual(settings.reactionTally.allowed, ["🎉"])
     }
+
+    func testAQuestionFinishedBeforeItsFirstTickIsStillReportedToItsAsker() throws {
+        var conversation = Conversation()
+        let id = try self.ask(&conversation, 1, "quick one", at: 0)
+        _ = try conversation.perform(.dismiss(questionID: id))
+        let personal = conversation.due(nowMicros: second).personal
+        XCTAssertEqual(personal, [.init(listenerID: 1, question: .init(id: id, state: "dismissed", rank: nil, votes: 0))])
+        XCTAssertTrue(conversation.due(nowMicros: 2 * second).personal.isEmpty, "told once")
+    }
+
+    func testTheStandingOfAListenerComingBack() throws {
+        var conversation = Conversation()
+        XCTAssertEqual(conversation.standing(of: 1), [])
+        _ = try self.ask(&conversation, 9, "ahead", at: 0)
+        _ = try conversation.receive(.upvote(id: "q1"), from: 8, nowMicros: 1)
+        let id = try self.ask(&conversation, 1, "mine", at: 2)
+        _ = try conversation.receive(.hand(raised: true), from: 7, nowMicros: 3)
+        _ = try conversation.receive(.hand(raised: true), from: 1, nowMicros: 4)
+        XCTAssertEqual(conversation.standing(of: 1), [
+            .question(.init(id: id, state: "open", rank: 2, votes: 0)), .hand(.init(raised: true, position: 2)),
+        ])
+        _ = try conversation.perform(.answer(questionID: id))
+        _ = try conversation.perform(.invite(listenerID: "1"))
+        XCTAssertEqual(conversation.standing(of: 1), [], "nothing open, no hand up")
+    }
+
+    func testSettingsOutOfRangeCannotStopTheNode() throws {
+        var settings = SpacesConfiguration.Conversation()
+        settings.upvotesPerSecond = 0
+        settings.reactionsPerSecond = -3
+        settings.questionsPerSpace = 0
+        settings.topQuestions = -1
+        settings.hostQuestions = -5
+        settings.raisedHands = -1
+        settings.questionLength = 0
+        var conversation = Conversation(settings: settings)
+        _ = try? conversation.receive(.ask(text: "x"), from: 1, nowMicros: 0)
+        _ = try? conversation.receive(.upvote(id: "q1"), from: 2, nowMicros: 0)
+        _ = try? conversation.receive(.react(emoji: "👏"), from: 2, nowMicros: 0)
+        XCTAssertThrowsError(try conversation.receive(.hand(raised: true), from: 3, nowMicros: 0))
+        let updates = conversation.due(nowMicros: 0)
+        XCTAssertEqual(updates.questions?.top.count, 0)
+        XCTAssertEqual(conversation.queue.count, 1)
+    }
 }

@@ -149,10 +149,13 @@ async function welcomed(welcome, resumed) {
   sequence.reset();
   $('title').textContent = welcome.space.title;
   document.title = `${welcome.space.title} · Spaces`;
-  if (!resumed) {
-    conversation.myQuestionId = null;
-    conversation.handRaised = false;
-  }
+  // What was ours may have changed while we were away (answered, hand lowered): the node
+  // sends our open question and raised hand right after a resumed welcome (§5.1).
+  conversation.myQuestionId = null;
+  conversation.handRaised = false;
+  $('my-question').textContent = '';
+  showHand(null);
+  updateAskForm();
   // No `state` event comes at join time: read the count once (§5.1).
   refreshSpace();
   if (!audioProblem && player.context) {
@@ -321,7 +324,7 @@ $('ask-form').addEventListener('submit', (event) => {
     say('ask-message', 'Write a question first.', true);
     return;
   }
-  if ([...text].length > 280) {
+  if (characters(text) > 280) {
     say('ask-message', 'A question has at most 280 characters.', true);
     return;
   }
@@ -331,6 +334,16 @@ $('ask-form').addEventListener('submit', (event) => {
     say('ask-message', 'Sending…');
   }
 });
+
+/** Characters as the node counts them: grapheme clusters (an emoji with its modifiers is one). */
+function characters(text) {
+  if (typeof Intl !== 'undefined' && Intl.Segmenter) {
+    let count = 0;
+    for (const _ of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)) count += 1;
+    return count;
+  }
+  return [...text].length;
+}
 
 /** Draws the queue: the question on air, then the top open questions with their votes. */
 function renderQuestions(event) {
