@@ -112,6 +112,13 @@ public struct MessageIterator {
                 self.partialCompressed = frame.rsv1
             case .continuation:
                 var data = frame.data
+                // A fragmented message is bounded before it is whole: the limit, and for a
+                // compressed one what deflate may need beyond it.
+                let bound = self.partialCompressed ? self.inflateLimit + self.inflateLimit / 64 + 1024 : self.inflateLimit
+                if (self.partial?.readableBytes ?? 0) + data.readableBytes > bound {
+                    self.partial = nil
+                    try await self.fail(.messageTooBig, "fragmented message larger than \(bound) bytes")
+                }
                 self.partial?.writeBuffer(&data)
                 if frame.fin, let whole = self.partial {
                     self.partial = nil
