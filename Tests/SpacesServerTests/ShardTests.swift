@@ -8,6 +8,20 @@ import XCTest
 
 /// The fan-out under a slow listener: it costs only itself.
 final class ShardTests: XCTestCase {
+    /// `count` listeners of `space` on in-memory channels of `loop`, admitted, their welcome
+    /// read; those for which `compressed` holds negotiated permessage-deflate.
+    private func listeners(
+        _ count: Int, of space: LiveSpace, on relay: Relay, loop: EmbeddedEventLoop, compressed: (Int) -> Bool = { _ in false }
+    ) throws -> [EmbeddedChannel] {
+        try (0..<count).map { index in
+            let channel = EmbeddedChannel(loop: loop)
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+            try relay.attachListener(to: channel, space: space, compressed: compressed(index))
+            while try channel.readOutbound(as: ByteBuffer.self) != nil {}
+            return channel
+        }
+    }
+
     func testListenerThatStopsReadingIsDroppedThenEvictedWhileOthersLoseNothing() async throws {
         let node = try await TestServer.start {
             $0.backpressure.budgetMs = 500
@@ -102,14 +116,7 @@ final class ShardTests: XCTestCase {
         let loop = EmbeddedEventLoop()
         let relay = Relay(onLoops: [loop], configuration: configuration)
         let space = Relay.makeSpace()
-        var channels: [EmbeddedChannel] = []
-        for _ in 0..<3 {
-            let channel = EmbeddedChannel(loop: loop)
-            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-            try relay.attachListener(to: channel, space: space)
-            while try channel.readOutbound(as: ByteBuffer.self) != nil {}
-            channels.append(channel)
-        }
+        let channels = try self.listeners(3, of: space, on: relay, loop: loop)
         // Batch 0 starts (one listener written), 1…5 arrive behind it; the queue holds 2
         // deliveries, the half-written one included, so each newcomer sheds the one before.
         for sequence in 0..<6 {
@@ -133,14 +140,7 @@ final class ShardTests: XCTestCase {
         let loop = EmbeddedEventLoop()
         let relay = Relay(onLoops: [loop])
         let space = Relay.makeSpace()
-        var channels: [EmbeddedChannel] = []
-        for _ in 0..<2 {
-            let channel = EmbeddedChannel(loop: loop)
-            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-            try relay.attachListener(to: channel, space: space)
-            while try channel.readOutbound(as: ByteBuffer.self) != nil {}
-            channels.append(channel)
-        }
+        let channels = try self.listeners(2, of: space, on: relay, loop: loop)
         let (reader, slow) = (channels[0], channels[1])
         slow.isWritable = false
         slow.pipeline.fireChannelWritabilityChanged()
@@ -181,14 +181,7 @@ final class ShardTests: XCTestCase {
         let loop = EmbeddedEventLoop()
         let relay = Relay(onLoops: [loop])
         let space = Relay.makeSpace()
-        var channels: [EmbeddedChannel] = []
-        for index in 0..<4 {
-            let channel = EmbeddedChannel(loop: loop)
-            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-            try relay.attachListener(to: channel, space: space, compressed: index % 2 == 1)
-            while try channel.readOutbound(as: ByteBuffer.self) != nil {}
-            channels.append(channel)
-        }
+        let channels = try self.listeners(4, of: space, on: relay, loop: loop) { $0 % 2 == 1 }
         let top = (1...10).map {
             ServerEvent.QuestionItem(id: "q\($0)", text: "What is the plan for question number \($0) of the evening?", votes: 10 - $0, state: "open", pinned: false)
         }
@@ -223,14 +216,7 @@ final class ShardTests: XCTestCase {
         configuration.relay.maxBatchLatencyMs = 20  // one frame per write: every batch goes at once
         let relay = Relay(onLoops: [loop], configuration: configuration)
         let space = Relay.makeSpace()
-        var channels: [EmbeddedChannel] = []
-        for _ in 0..<2 {
-            let channel = EmbeddedChannel(loop: loop)
-            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-            try relay.attachListener(to: channel, space: space)
-            while try channel.readOutbound(as: ByteBuffer.self) != nil {}
-            channels.append(channel)
-        }
+        let channels = try self.listeners(2, of: space, on: relay, loop: loop)
         func batch(_ sequence: UInt32) -> AudioBatch {
             AudioBatch(firstSequence: sequence, captureTimeMicros: 1, frames: [ByteBuffer(bytes: validPacket)])
         }
