@@ -12,7 +12,7 @@ final class EndToEndTests: XCTestCase {
         let node = try await TestServer.start()
         let host = try HostCommand.Start.parse([
             "--server", node.base, "--host-key", TestServer.hostKey,
-            "--title", "Tone", "--tone", "440", "--duration", "5",
+            "--title", "Tone", "--tone", "440", "--duration", "5", "--plain",
         ])
         let hosting = Task { try await host.run() }
 
@@ -70,7 +70,7 @@ final class EndToEndTests: XCTestCase {
         let node = try await TestServer.start()
         let host = try HostCommand.Start.parse([
             "--server", node.base, "--host-key", TestServer.hostKey,
-            "--title", "Recorded", "--tone", "440", "--duration", "3",
+            "--title", "Recorded", "--tone", "440", "--duration", "3", "--plain",
         ])
         let hosting = Task { try await host.run() }
         var spaceID: String?
