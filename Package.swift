@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "SpacesOpus", targets: ["SpacesOpus"]),
         .library(name: "SpacesServer", targets: ["SpacesServer"]),
         .library(name: "SpacesClient", targets: ["SpacesClient"]),
+        .library(name: "SpacesRedis", targets: ["SpacesRedis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -62,6 +63,17 @@ let package = Package(
         .target(
             name: "SpacesOpus",
             dependencies: ["COpus", "COgg"]
+        ),
+
+        // A small Redis client: RESP2/RESP3, pipelining, pub/sub, reconnection, scripts.
+        .target(
+            name: "SpacesRedis",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
 
         // HTTP/1.1 + WebSocket server and the sharded relay.
@@ -132,6 +144,21 @@ let package = Package(
         .testTarget(
             name: "SpacesCoreTests",
             dependencies: ["SpacesCore"]
+        ),
+        // Test helpers shared by test targets: a real redis-server started per test.
+        .target(
+            name: "SpacesTestSupport",
+            path: "Tests/SpacesTestSupport"
+        ),
+
+        .testTarget(
+            name: "SpacesRedisTests",
+            dependencies: [
+                "SpacesRedis",
+                "SpacesTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "SpacesCompressionTests",
