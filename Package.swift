@@ -82,6 +82,7 @@ let package = Package(
             dependencies: [
                 "SpacesCore",
                 "SpacesCompression",
+                "SpacesRedis",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -185,6 +186,8 @@ let package = Package(
                 "SpacesServer",
                 "SpacesClient",
                 "SpacesCLI",
+                "SpacesRedis",
+                "SpacesTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -37,6 +37,12 @@ extension SpacesConfiguration {
             forKey: "backpressure.socketSendBufferBytes", default: d.backpressure.socketSendBufferBytes
         )
         self.backpressure.evictAfterMs = reader.int(forKey: "backpressure.evictAfterMs", default: d.backpressure.evictAfterMs)
+        self.cluster.url = reader.string(forKey: "cluster.url", isSecret: true, default: d.cluster.url)
+        self.cluster.nodeID = reader.string(forKey: "cluster.nodeID", default: d.cluster.nodeID)
+        self.cluster.publicURL = reader.string(forKey: "cluster.publicURL", default: d.cluster.publicURL)
+        self.cluster.heartbeatMs = reader.int(forKey: "cluster.heartbeatMs", default: d.cluster.heartbeatMs)
+        self.cluster.nodeTTLSeconds = reader.int(forKey: "cluster.nodeTTLSeconds", default: d.cluster.nodeTTLSeconds)
+        self.cluster.prefix = reader.string(forKey: "cluster.prefix", default: d.cluster.prefix)
         self.spaces.defaultCapacity = reader.int(forKey: "spaces.defaultCapacity", default: d.spaces.defaultCapacity)
         self.spaces.maxCapacity = reader.int(forKey: "spaces.maxCapacity", default: d.spaces.maxCapacity)
         self.spaces.maxTitleLength = reader.int(forKey: "spaces.maxTitleLength", default: d.spaces.maxTitleLength)

@@ -15,6 +15,8 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         case upgradeRequired = "upgrade_required"
         case badTicket = "bad_ticket"
         case waitingRoomFull = "waiting_room_full"
+        /// The cluster's Redis is unreachable for the moment (503 with Retry-After).
+        case unavailable
 
         /// The HTTP status that goes with the code.
         public var status: Int {
@@ -27,7 +29,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
             case .gone: 410
             case .payloadTooLarge: 413
             case .upgradeRequired: 426
-            case .waitingRoomFull: 503
+            case .waitingRoomFull, .unavailable: 503
             }
         }
     }

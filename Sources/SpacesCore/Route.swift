@@ -49,3 +49,14 @@ public enum Route: Sendable, Equatable {
         }
     }
 }
+
+extension Route {
+    /// The Space a route is about, if any.
+    public var spaceID: String? {
+        switch self {
+        case .space(let id), .listen(let id), .publish(let id), .questions(let id), .hands(let id), .spacePage(let id): id
+        case .questionAction(let id, _, _), .invite(let id, _): id
+        case .health, .metrics, .spaces, .home, .asset, .notFound: nil
+        }
+    }
+}

@@ -11,11 +11,14 @@ public struct SpaceInfo: Codable, Sendable, Equatable {
     public var capacity: Int
     /// ISO 8601, UTC.
     public var createdAt: String
+    /// In a cluster: where to listen, on a live node with room (absent on a single node).
+    public var listenURL: String?
 
     public init(
         id: String, title: String, state: SpaceState, listeners: Int, waiting: Int = 0, dropped: Int = 0, capacity: Int,
-        createdAt: String
+        createdAt: String, listenURL: String? = nil
     ) {
+        self.listenURL = listenURL
         self.id = id
         self.title = title
         self.state = state

@@ -11,6 +11,7 @@ public struct SpacesConfiguration: Sendable, Equatable {
     public var admission = Admission()
     public var backpressure = Backpressure()
     public var conversation = Conversation()
+    public var cluster = Cluster()
 
     public init() {}
 
@@ -233,5 +234,29 @@ public struct SpacesConfiguration: Sendable, Equatable {
 
         /// Open questions in the host's view, at least 0.
         public var hostQuestionCount: Int { max(0, self.hostQuestions) }
+    }
+
+    /// Several nodes serving the same Spaces, through Redis (`spaces serve --cluster URL`).
+    public struct Cluster: Sendable, Equatable {
+        /// `cluster.url`, default empty: the node is on its own (embedded, no Redis needed).
+        /// `redis://[[user]:password@]host[:port][/db]` joins the cluster that Redis holds.
+        public var url = ""
+        /// `cluster.nodeID`, default empty = a random id at each start. A node's listeners and
+        /// its load in Redis are filed under it; two nodes must never share one.
+        public var nodeID = ""
+        /// `cluster.publicURL`, default empty = `server.publicURL`, else `ws://bind:port`: where
+        /// other nodes send listeners to this one (the `listenURL` of `GET /v1/spaces/{id}`).
+        public var publicURL = ""
+        /// `cluster.heartbeatMs`, default 1000: how often the node writes its load to Redis.
+        public var heartbeatMs = 1000
+        /// `cluster.nodeTTLSeconds`, default 5: a node whose heartbeat is older is dead and is
+        /// left out of `listenURL` choices; five missed beats ride out a pause, not a crash.
+        public var nodeTTLSeconds = 5
+        /// `cluster.prefix`, default `spaces`: the first part of every key and channel, so that
+        /// one Redis can hold several clusters.
+        public var prefix = "spaces"
+        public init() {}
+
+        public var isEnabled: Bool { !self.url.isEmpty }
     }
 }

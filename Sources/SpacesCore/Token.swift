@@ -25,3 +25,15 @@ public enum Token {
 
     private static let hexDigits = Array("0123456789abcdef")
 }
+
+import Crypto
+
+extension Token {
+    /// SHA-256 of a secret, lowercase hex: what the cluster's directory keeps of a host token.
+    public static func digest(_ secret: String) -> String {
+        SHA256.hash(data: Array(secret.utf8)).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+}

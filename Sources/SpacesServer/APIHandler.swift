@@ -42,14 +42,21 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .end:
             guard let head = self.head else { return }
             self.head = nil
-            let answer: HTTPAnswer
             if self.tooLarge {
-                answer = HTTPAnswer(APIError(.payloadTooLarge, "bodies are limited to \(self.bodyLimit) bytes"))
-            } else {
-                answer = self.api.answer(head, body: self.body)
+                self.body = nil
+                let answer = HTTPAnswer(APIError(.payloadTooLarge, "bodies are limited to \(self.bodyLimit) bytes"))
+                self.write(answer, for: head, context: context, close: true)
+                return
             }
+            let body = self.body
             self.body = nil
-            self.write(answer, for: head, context: context, close: self.tooLarge)
+            // In a cluster some answers wait for Redis; the pipelining handler holds the next
+            // request until this one is written.
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            self.api.respond(head, body: body, on: context.eventLoop).whenSuccess { answer in
+                let (handler, context) = bound.value
+                handler.write(answer, for: head, context: context, close: false)
+            }
         }
     }
 

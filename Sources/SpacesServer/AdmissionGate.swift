@@ -61,6 +61,9 @@ final class AdmissionGate: Sendable {
         self.signer = TokenSigner(secret: Array(secret.utf8) + Array(repeating: 0, count: max(0, 16 - secret.utf8.count)))
     }
 
+    /// Listener connections on this node, admitted or waiting.
+    var connectionCount: Int { self.handles.withLock { $0.count } }
+
     func open(_ space: LiveSpace) {
         self.controller.withLock { $0.open(spaceID: space.id, capacity: space.capacity) }
     }

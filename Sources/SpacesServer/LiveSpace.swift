@@ -12,7 +12,14 @@ public final class LiveSpace: Sendable {
     public let channels: Int
     public let capacity: Int
     public let createdAt: Date
+    /// The host token, on the node that created the Space ("" on the others).
     let hostToken: String
+    /// SHA-256 of the host token, hex: what every node checks a host's token against.
+    let hostTokenDigest: String
+    /// The node that created it ("" on an embedded node).
+    public let origin: String
+    /// The cluster, told when this node's first listener of the Space comes and its last goes.
+    let broker: (any Broker)?
     /// Questions, hands and reactions.
     let conversation: LiveConversation
 
@@ -30,9 +37,13 @@ public final class LiveSpace: Sendable {
 
     init(
         id: String, title: String, channels: Int, capacity: Int, hostToken: String, createdAt: Date = Date(),
-        conversation: SpacesConfiguration.Conversation = .init()
+        conversation: SpacesConfiguration.Conversation = .init(), origin: String = "", broker: (any Broker)? = nil,
+        hostTokenDigest: String? = nil
     ) {
         self.conversation = LiveConversation(settings: conversation)
+        self.hostTokenDigest = hostTokenDigest ?? Token.digest(hostToken)
+        self.origin = origin
+        self.broker = broker
         self.id = id
         self.title = title
         self.channels = channels
@@ -64,8 +75,13 @@ public final class LiveSpace: Sendable {
     }
 
     /// An admitted listener joined the fan-out (capacity is the admission controller's job).
-    func listenerJoined() { self.listeners.add(1, ordering: .relaxed) }
-    func listenerLeft() { self.listeners.subtract(1, ordering: .relaxed) }
+    func listenerJoined() {
+        if self.listeners.add(1, ordering: .relaxed).newValue == 1 { self.broker?.listening(to: self, true) }
+    }
+
+    func listenerLeft() {
+        if self.listeners.subtract(1, ordering: .relaxed).newValue == 0 { self.broker?.listening(to: self, false) }
+    }
     func setWaiting(_ count: Int) { self.waitingCount.store(count, ordering: .relaxed) }
     func countDropped(_ batches: Int) { self.dropped.add(batches, ordering: .relaxed) }
 
@@ -90,8 +106,29 @@ public final class LiveSpace: Sendable {
         self.sequence.wrappingAdd(UInt32(count), ordering: .relaxed).oldValue
     }
 
+    /// A batch relayed from another node ends at `next`: a host who moves to this node goes on
+    /// from there, so its listeners see no false gap.
+    func advanceSequence(to next: UInt32) {
+        var current = self.sequence.load(ordering: .relaxed)
+        // Ahead in wrapping order (within half the number space): move; else keep.
+        while next &- current != 0 && next &- current < UInt32.max / 2 {
+            let (exchanged, original) = self.sequence.compareExchange(expected: current, desired: next, ordering: .relaxed)
+            if exchanged { return }
+            current = original
+        }
+    }
+
+    /// The record the cluster's directory keeps of it.
+    var record: SpaceRecord {
+        SpaceRecord(
+            id: self.id, title: self.title, state: self.state, capacity: self.capacity, channels: self.channels,
+            origin: self.origin, createdMicros: UInt64(max(0, self.createdAt.timeIntervalSince1970 * 1_000_000)),
+            endedMicros: self.endedAt, hostTokenDigest: self.hostTokenDigest
+        )
+    }
+
     func countRelayed(_ frames: Int) { self.relayed.add(frames, ordering: .relaxed) }
     func countInvalid(_ packets: Int) { self.invalid.add(packets, ordering: .relaxed) }
 
-    func isHostToken(_ token: String) -> Bool { Token.constantTimeEquals(token, self.hostToken) }
+    func isHostToken(_ token: String) -> Bool { Token.constantTimeEquals(Token.digest(token), self.hostTokenDigest) }
 }

@@ -6,7 +6,8 @@ import SpacesCore
 /// The host's publish socket: validates audio batches, stamps them and hands them to the relay.
 ///
 /// Each batch is re-sequenced (contiguous per Space), stamped with the time it arrived, encoded
-/// once into a pre-framed message and broadcast. Invalid packets are dropped and counted; a
+/// once into a pre-framed message and broadcast; in a cluster it is also published once to the
+/// Space's channel, and the other nodes relay it with these sequence numbers and capture time. Invalid packets are dropped and counted; a
 /// batch whose framing is broken closes the socket with 1002. Owned by its event loop.
 final class PublisherConnection: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
@@ -191,6 +192,12 @@ final class PublisherConnection: ChannelInboundHandler {
         )
         let message = PreframedMessage(batch: out, allocator: context.channel.allocator)
         self.relay.broadcast(out, encoded: message.bytes, to: self.space)
+        if let broker = self.space.broker {
+            // Once for the whole cluster; every other node frames it for its own listeners.
+            var raw = context.channel.allocator.buffer(capacity: out.encodedSize)
+            out.encode(into: &raw)
+            broker.publish(raw, space: self.space)
+        }
         self.space.countRelayed(valid.count)
         self.metrics.framesRelayed.increment(by: Int64(valid.count))
         self.metrics.batchesRelayed.increment()

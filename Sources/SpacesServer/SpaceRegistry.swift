@@ -7,22 +7,32 @@ public final class SpaceRegistry: Sendable {
     private let spaces = Mutex<[String: LiveSpace]>([:])
     private let limits: SpacesConfiguration.Spaces
     private let conversation: SpacesConfiguration.Conversation
+    let broker: (any Broker)?
 
-    public init(limits: SpacesConfiguration.Spaces, conversation: SpacesConfiguration.Conversation = .init()) {
+    public convenience init(limits: SpacesConfiguration.Spaces, conversation: SpacesConfiguration.Conversation = .init()) {
+        self.init(limits: limits, conversation: conversation, broker: nil)
+    }
+
+    init(limits: SpacesConfiguration.Spaces, conversation: SpacesConfiguration.Conversation, broker: (any Broker)?) {
         self.limits = limits
         self.conversation = conversation
+        self.broker = broker
     }
 
     /// Creates a live Space from a validated request.
     func create(_ request: CreateSpaceRequest) throws(APIError) -> LiveSpace {
         let request = try request.validated(limits: self.limits)
         let space = LiveSpace(
-            id: Token.random(bytes: 6),
+            // 48 random bits on its own; 64 in a cluster, where the directory also refuses a
+            // duplicate atomically (``RedisBroker/register(_:on:)``).
+            id: Token.random(bytes: self.broker == nil ? 6 : 8),
             title: request.title,
             channels: request.channels ?? 1,
             capacity: request.capacity ?? self.limits.defaultCapacity,
             hostToken: Token.random(bytes: 24),
-            conversation: self.conversation
+            conversation: self.conversation,
+            origin: self.broker?.nodeID ?? "",
+            broker: self.broker
         )
         let maxLive = self.limits.maxLive
         let added: Bool = self.spaces.withLock { spaces in
@@ -34,6 +44,22 @@ public final class SpaceRegistry: Sendable {
             throw APIError(.conflict, "this node already holds \(maxLive) live Spaces")
         }
         return space
+    }
+
+    /// A Space created on another node, as the directory holds it: the same one for every
+    /// caller, however many ask at once.
+    func adopt(_ record: SpaceRecord) -> LiveSpace {
+        let space = LiveSpace(
+            id: record.id, title: record.title, channels: record.channels, capacity: record.capacity, hostToken: "",
+            createdAt: Date(timeIntervalSince1970: Double(record.createdMicros) / 1_000_000), conversation: self.conversation,
+            origin: record.origin, broker: self.broker, hostTokenDigest: record.hostTokenDigest
+        )
+        if record.state == .ended { _ = space.markEnded() }
+        return self.spaces.withLock { spaces in
+            if let existing = spaces[record.id] { return existing }
+            spaces[record.id] = space
+            return space
+        }
     }
 
     public func space(id: String) -> LiveSpace? {

@@ -21,6 +21,10 @@ struct SpacesAPI: Sendable {
     let gate: AdmissionGate
     let metrics: ServerMetrics
     let logger: Logger
+    /// The port the node is bound to (0 until it is).
+    let port: BoundPort
+
+    var boundPort: Int { self.port.value }
 
     /// Decides whether a request may become a WebSocket; the error is what to answer instead.
     func upgrade(_ head: HTTPRequestHead) -> Result<Upgrade, APIError> {
@@ -57,7 +61,7 @@ struct SpacesAPI: Sendable {
         case (.spaces, .GET):
             return self.json(.ok, SpaceList(spaces: self.registry.all().map(\.info)))
         case (.spaces, .POST):
-            return self.create(head, body: body)
+            return self.create(head, body: body).answer
         case (.space(let id), .GET):
             guard let space = self.registry.space(id: id) else { return HTTPAnswer(Self.noSuchSpace(id)) }
             return self.json(.ok, space.info)
@@ -95,15 +99,15 @@ struct SpacesAPI: Sendable {
         }
     }
 
-    private func create(_ head: HTTPRequestHead, body: ByteBuffer?) -> HTTPAnswer {
+    func create(_ head: HTTPRequestHead, body: ByteBuffer?) -> (answer: HTTPAnswer, space: LiveSpace?) {
         guard let key = Self.bearer(head.headers), Token.constantTimeEquals(key, self.configuration.server.hostKey) else {
-            return HTTPAnswer(APIError(.unauthorized, "creating a Space needs the host key"))
+            return (HTTPAnswer(APIError(.unauthorized, "creating a Space needs the host key")), nil)
         }
         let request: CreateSpaceRequest
         do {
             request = try JSONDecoder().decode(CreateSpaceRequest.self, from: Data(body?.readableBytesView ?? ByteBuffer().readableBytesView))
         } catch {
-            return HTTPAnswer(APIError(.badRequest, "expected JSON {\"title\": string, \"capacity\": number}"))
+            return (HTTPAnswer(APIError(.badRequest, "expected JSON {\"title\": string, \"capacity\": number}")), nil)
         }
         do {
             let space = try self.registry.create(request)
@@ -111,14 +115,14 @@ struct SpacesAPI: Sendable {
             self.metrics.spacesCreated.increment()
             let base = self.baseURL(head)
             self.logger.info("space created", metadata: ["space": "\(space.id)", "title": "\(space.title)"])
-            return self.json(.created, CreateSpaceResponse(
+            return (self.json(.created, CreateSpaceResponse(
                 id: space.id, title: space.title, hostToken: space.hostToken,
                 listenURL: "\(base)/v1/spaces/\(space.id)/listen",
                 publishURL: "\(base)/v1/spaces/\(space.id)/publish",
                 pageURL: "\(base.hasPrefix("wss://") ? "https://" + base.dropFirst(6) : "http://" + base.dropFirst(5))/s/\(space.id)"
-            ))
+            )), space)
         } catch {
-            return HTTPAnswer(error)
+            return (HTTPAnswer(error), nil)
         }
     }
 
@@ -129,13 +133,22 @@ struct SpacesAPI: Sendable {
         else {
             return HTTPAnswer(APIError(.unauthorized, "ending a Space needs its host token or the host key"))
         }
-        if space.markEnded() {
-            self.metrics.spacesEnded.increment()
-            self.relay.end(space, reason: "ended")
-            self.gate.close(space)
-            self.logger.info("space ended", metadata: ["space": "\(space.id)"])
+        if self.endLocally(space) {
+            self.registry.broker?.ended(space)
         }
         return self.json(.ok, space.info)
+    }
+
+    /// Ends `space` on this node: its listeners are told, its line is closed. True for the call
+    /// that ended it.
+    @discardableResult
+    func endLocally(_ space: LiveSpace) -> Bool {
+        guard space.markEnded() else { return false }
+        self.metrics.spacesEnded.increment()
+        self.relay.end(space, reason: "ended")
+        self.gate.close(space)
+        self.logger.info("space ended", metadata: ["space": "\(space.id)"])
+        return true
     }
 
     /// Runs `body` for the Space `id` if the request carries its host token.
@@ -171,7 +184,7 @@ struct SpacesAPI: Sendable {
     }
 
     /// `ws://host` or `wss://host` from the configured public URL or the request's Host.
-    private func baseURL(_ head: HTTPRequestHead) -> String {
+    func baseURL(_ head: HTTPRequestHead) -> String {
         var base = self.configuration.server.publicURL
         if base.isEmpty {
             let host = head.headers.first(name: "host") ?? "\(self.configuration.server.bind):\(self.configuration.server.port)"
@@ -183,7 +196,7 @@ struct SpacesAPI: Sendable {
         return base
     }
 
-    private func json<T: Encodable>(_ status: HTTPResponseStatus, _ value: T) -> HTTPAnswer {
+    func json<T: Encodable>(_ status: HTTPResponseStatus, _ value: T) -> HTTPAnswer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return HTTPAnswer(status: status, body: String(decoding: try! encoder.encode(value), as: UTF8.self))

@@ -24,6 +24,12 @@ public final class SpacesServer: Service, Sendable {
     private let logger: Logger
     private let channel = Mutex<(any Channel)?>(nil)
     private let tickers = Mutex<[RepeatedTask]>([])
+    /// The cluster on Redis; nil on an embedded node.
+    let broker: RedisBroker?
+    private let port = BoundPort()
+
+    /// This node's id in its cluster (nil on an embedded node).
+    public var nodeID: String? { self.broker?.nodeID }
 
     public init(configuration: SpacesConfiguration, logger: Logger = Logger(label: "spaces"), group: MultiThreadedEventLoopGroup? = nil) throws {
         self.configuration = configuration
@@ -36,7 +42,9 @@ public final class SpacesServer: Service, Sendable {
             self.group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
             self.ownsGroup = true
         }
-        self.registry = SpaceRegistry(limits: configuration.spaces, conversation: configuration.conversation)
+        self.broker = configuration.cluster.isEnabled
+            ? try RedisBroker(settings: configuration.cluster, eventLoop: self.group.next(), logger: logger) : nil
+        self.registry = SpaceRegistry(limits: configuration.spaces, conversation: configuration.conversation, broker: self.broker)
         self.metrics = ServerMetrics()
         self.gate = AdmissionGate(configuration: configuration, metrics: self.metrics)
         self.relay = try Relay(eventLoops: Array(self.group.makeIterator()), configuration: configuration, metrics: self.metrics)
@@ -52,7 +60,7 @@ public final class SpacesServer: Service, Sendable {
     public func start() async throws -> SocketAddress {
         let api = SpacesAPI(
             configuration: self.configuration, registry: self.registry, relay: self.relay, gate: self.gate, metrics: self.metrics,
-            logger: self.logger
+            logger: self.logger, port: self.port
         )
         let configuration = self.configuration
         let relay = self.relay
@@ -77,7 +85,7 @@ public final class SpacesServer: Service, Sendable {
                         maxFrameSize: configuration.limits.publishMessageBytes,
                         automaticErrorHandling: false,
                         shouldUpgrade: { channel, head in
-                            channel.eventLoop.makeCompletedFuture {
+                            api.resolve(head, on: channel.eventLoop).flatMapThrowing {
                                 switch api.upgrade(head) {
                                 case .success(.listen):
                                     var headers = HTTPHeaders()
@@ -111,6 +119,11 @@ public final class SpacesServer: Service, Sendable {
             .bind(host: configuration.server.bind, port: configuration.server.port)
             .get()
         self.channel.withLock { $0 = channel }
+        self.port.set(channel.localAddress?.port ?? 0)
+        var tickers: [RepeatedTask] = []
+        if let broker = self.broker {
+            tickers.append(await self.startCluster(broker, api: api))
+        }
 
         let registry = self.registry
         let interval = TimeAmount.milliseconds(Int64(configuration.relay.stateIntervalMs))
@@ -126,7 +139,7 @@ public final class SpacesServer: Service, Sendable {
         let conversationTask = self.group.next().scheduleRepeatedTask(initialDelay: conversationTick, delay: conversationTick) { _ in
             Self.announceConversation(registry: registry, relay: relay, publishers: publishers, metrics: metrics)
         }
-        self.tickers.withLock { $0 = [stateTask, admissionTask, conversationTask] }
+        self.tickers.withLock { $0 = tickers + [stateTask, admissionTask, conversationTask] }
         self.logger.info("listening", metadata: ["address": "\(channel.localAddress!)"])
         return channel.localAddress!
     }
@@ -215,6 +228,46 @@ public final class SpacesServer: Service, Sendable {
         }
     }
 
+    /// Connects to the cluster: audio and ended Spaces from the other nodes, and a heartbeat.
+    private func startCluster(_ broker: RedisBroker, api: SpacesAPI) async -> RepeatedTask {
+        let registry = self.registry
+        let relay = self.relay
+        let metrics = self.metrics
+        let limit = self.configuration.limits.publishMessageBytes
+        await broker.start(handlers: .init(
+            audio: { id, envelope in
+                guard let space = registry.space(id: id), space.state == .live,
+                    let batch = try? AudioBatch.decode(envelope.batch, limit: limit)
+                else { return }
+                space.advanceSequence(to: batch.firstSequence &+ UInt32(batch.frames.count))
+                let message = PreframedMessage(batch: batch)
+                relay.broadcast(batch, encoded: message.bytes, to: space)
+                space.countRelayed(batch.frames.count)
+                metrics.framesRelayed.increment(by: Int64(batch.frames.count))
+                metrics.batchesRelayed.increment()
+            },
+            ended: { id in
+                if let space = registry.space(id: id) { api.endLocally(space) }
+            }
+        ))
+        let gate = self.gate
+        let nodeListeners = self.configuration.limits.nodeListeners
+        let interval = TimeAmount.milliseconds(Int64(max(100, self.configuration.cluster.heartbeatMs)))
+        let beat: @Sendable () -> Void = {
+            let listeners = relay.listenerCount
+            let load = NodeLoad(
+                id: broker.nodeID, url: api.nodeURL, listeners: listeners,
+                freeFiles: max(0, min(nodeListeners, OpenFiles.limit - OpenFiles.reserve) - gate.connectionCount),
+                fanoutMillisPerSecond: 0, at: WallClock.nowMicros()
+            )
+            let spaces = registry.all().filter { $0.state == .live }.map { (id: $0.id, listeners: $0.listenerCount) }
+            broker.heartbeat(load, spaces: spaces)
+        }
+        beat()
+        broker.client.onConnectionChange { up in if up { beat() } }
+        return self.group.next().scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in beat() }
+    }
+
     public func run() async throws {
         if self.localAddress == nil { try await self.start() }
         try await gracefulShutdown()
@@ -235,6 +288,7 @@ public final class SpacesServer: Service, Sendable {
             try? await Task.sleep(for: .milliseconds(20))
         }
         self.channel.withLock { $0 = nil }
+        await self.broker?.stop()
         self.logger.info("stopped")
         if self.ownsGroup {
             try? await self.group.shutdownGracefully()

@@ -11,6 +11,7 @@ struct TestServer {
     let server: SpacesServer
     let base: String
     let api: SpacesAPIClient
+    let port: Int
 
     static func start(_ configure: (inout SpacesConfiguration) -> Void = { _ in }) async throws -> TestServer {
         var configuration = SpacesConfiguration()
@@ -24,7 +25,7 @@ struct TestServer {
         let server = try SpacesServer(configuration: configuration, logger: logger)
         let address = try await server.start()
         let base = "http://127.0.0.1:\(address.port!)"
-        return TestServer(server: server, base: base, api: try SpacesAPIClient(server: base))
+        return TestServer(server: server, base: base, api: try SpacesAPIClient(server: base), port: address.port!)
     }
 
     func createSpace(title: String = "Test", capacity: Int? = nil, channels: Int? = nil) async throws -> CreateSpaceResponse {

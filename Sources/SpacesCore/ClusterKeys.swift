@@ -1,0 +1,33 @@
+/// The names of the cluster's Redis keys and channels (docs/PROTOCOL.md §9).
+///
+/// A Space's keys and its audio channel share the hash tag `{id}`, so on Redis Cluster they
+/// live in one slot and its sharded channel travels within one shard.
+public struct ClusterKeys: Sendable, Equatable {
+    public let prefix: String
+
+    public init(prefix: String) {
+        self.prefix = prefix
+    }
+
+    /// Hash: the ``SpaceRecord``.
+    public func space(_ id: String) -> String { "\(self.prefix):space:{\(id)}" }
+    /// Hash: node id → "listeners,unix-µs" of that node's last heartbeat.
+    public func listeners(_ id: String) -> String { "\(self.prefix):space:{\(id)}:listeners" }
+    /// Set: the ids of every Space in the directory.
+    public var spaces: String { "\(self.prefix):spaces" }
+    /// String (JSON ``NodeLoad``), expiring after `cluster.nodeTTLSeconds`.
+    public func node(_ id: String) -> String { "\(self.prefix):node:\(id)" }
+    /// Set: the ids of nodes that have beaten at least once (pruned when their key expired).
+    public var nodes: String { "\(self.prefix):nodes" }
+    /// Sharded channel: the Space's audio, as ``ClusterEnvelope``s.
+    public func audio(_ id: String) -> String { "\(self.prefix):audio:{\(id)}" }
+    /// Classic channel: directory events, `ended <id>`.
+    public var events: String { "\(self.prefix):events" }
+
+    /// The Space id of an audio channel's name, or nil if the name is not one.
+    public func spaceID(ofAudioChannel name: String) -> String? {
+        let head = "\(self.prefix):audio:{"
+        guard name.hasPrefix(head), name.hasSuffix("}"), name.count > head.count + 1 else { return nil }
+        return String(name.dropFirst(head.count).dropLast())
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import SpacesCore
+
+/// The API in a cluster: what needs the directory is looked up there before the answer.
+extension SpacesAPI {
+    /// Answers a request; on an embedded node at once, in a cluster after the directory's part.
+    func respond(_ head: HTTPRequestHead, body: ByteBuffer?, on eventLoop: any EventLoop) -> EventLoopFuture<HTTPAnswer> {
+        guard let broker = self.registry.broker else { return eventLoop.makeSucceededFuture(self.answer(head, body: body)) }
+        let route = Route(path: RequestTarget(head.uri).path)
+        switch (route, head.method) {
+        case (.spaces, .POST):
+            let (answer, space) = self.create(head, body: body)
+            guard let space else { return eventLoop.makeSucceededFuture(answer) }
+            // Answered once the directory has it, so that every node knows it when the host
+            // and the listeners arrive.
+            return broker.register(space, on: eventLoop).map { answer }.flatMapErrorWithEventLoop { error, loop in
+                self.endLocally(space)
+                self.logger.warning("a Space could not be registered", metadata: ["space": "\(space.id)", "error": "\(error)"])
+                return loop.makeSucceededFuture(HTTPAnswer(APIError(
+                    .unavailable, "the cluster's directory is unavailable; try again", retryAfterSeconds: 2
+                )))
+            }
+        case (.spaces, .GET):
+            return self.list(broker: broker, on: eventLoop).recover { _ in
+                HTTPAnswer(APIError(.unavailable, "the cluster's directory is unavailable; try again", retryAfterSeconds: 2))
+            }
+        case (.space(let id), .GET):
+            return self.resolve(id, on: eventLoop).flatMap { space in
+                guard let space else { return eventLoop.makeSucceededFuture(HTTPAnswer(Self.noSuchSpace(id))) }
+                return self.clusterInfo(space, broker: broker, on: eventLoop).map { self.json(.ok, $0) }
+            }.recover { _ in
+                HTTPAnswer(APIError(.unavailable, "the cluster's directory is unavailable; try again", retryAfterSeconds: 2))
+            }
+        default:
+            guard let id = route.spaceID else { return eventLoop.makeSucceededFuture(self.answer(head, body: body)) }
+            return self.resolve(id, on: eventLoop).map { _ in self.answer(head, body: body) }
+                .recover { _ in self.answer(head, body: body) }
+        }
+    }
+
+    /// The Space `id` on this node, taken from the directory if it was created elsewhere.
+    func resolve(_ id: String, on eventLoop: any EventLoop) -> EventLoopFuture<LiveSpace?> {
+        if let space = self.registry.space(id: id) { return eventLoop.makeSucceededFuture(space) }
+        guard let broker = self.registry.broker else { return eventLoop.makeSucceededFuture(nil) }
+        return broker.record(id: id, on: eventLoop).map { record in
+            guard let record else { return nil }
+            let space = self.registry.adopt(record)
+            if space.state == .live { self.gate.open(space) }
+            return space
+        }
+    }
+
+    /// Resolves the Space a WebSocket request is for, if it names one.
+    func resolve(_ head: HTTPRequestHead, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        guard self.registry.broker != nil, let id = Route(path: RequestTarget(head.uri).path).spaceID else {
+            return eventLoop.makeSucceededVoidFuture()
+        }
+        return self.resolve(id, on: eventLoop).map { _ in }.recover { _ in }
+    }
+
+    /// A Space's info with the listeners of every node, and a `listenURL` on a node with room.
+    private func clusterInfo(_ space: LiveSpace, broker: any Broker, on eventLoop: any EventLoop) -> EventLoopFuture<SpaceInfo> {
+        let counts = broker.listenerCounts(ids: [space.id], on: eventLoop)
+        let node = broker.chooseNode(on: eventLoop)
+        return counts.and(node).map { counts, node in
+            var info = space.info
+            info.listeners = counts[space.id] ?? info.listeners
+            let base = node?.url ?? self.nodeURL
+            info.listenURL = "\(base)/v1/spaces/\(space.id)/listen"
+            return info
+        }
+    }
+
+    private func list(broker: any Broker, on eventLoop: any EventLoop) -> EventLoopFuture<HTTPAnswer> {
+        broker.records(on: eventLoop).flatMap { records in
+            broker.listenerCounts(ids: records.map(\.id), on: eventLoop).map { counts in
+                let infos = records.map { record in
+                    let local = self.registry.space(id: record.id)
+                    return SpaceInfo(
+                        id: record.id, title: record.title, state: local?.state == .ended ? .ended : record.state,
+                        listeners: counts[record.id] ?? 0, waiting: local?.waiting ?? 0, dropped: local?.droppedBatches ?? 0,
+                        capacity: record.capacity, createdAt: WallClock.iso8601(Date(timeIntervalSince1970: Double(record.createdMicros) / 1_000_000))
+                    )
+                }
+                return self.json(.ok, SpaceList(spaces: infos))
+            }
+        }
+    }
+
+    /// This node's own WebSocket base URL, as other nodes hand it out.
+    var nodeURL: String {
+        var base = self.configuration.cluster.publicURL
+        if base.isEmpty { base = self.configuration.server.publicURL }
+        if base.isEmpty { base = "ws://\(self.configuration.server.bind):\(self.boundPort)" }
+        if base.hasPrefix("http://") { base = "ws://" + base.dropFirst(7) }
+        if base.hasPrefix("https://") { base = "wss://" + base.dropFirst(8) }
+        while base.hasSuffix("/") { base.removeLast() }
+        return base
+    }
+}

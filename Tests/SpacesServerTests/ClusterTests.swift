@@ -1,0 +1,230 @@
+import Foundation
+import NIOCore
+@testable import SpacesClient
+import SpacesCore
+import SpacesRedis
+@testable import SpacesServer
+import SpacesTestSupport
+import Synchronization
+import XCTest
+
+/// Two or three nodes on one real `redis-server`, over loopback.
+final class ClusterTests: XCTestCase {
+    private var redis: RedisServerProcess!
+    private var nodes: [TestServer] = []
+
+    override func setUp() async throws {
+        self.redis = try RedisServerProcess.start()
+    }
+
+    override func tearDown() async throws {
+        for node in self.nodes { await node.stop() }
+        self.nodes = []
+        self.redis?.stop()
+    }
+
+    private func node(_ id: String, _ configure: @escaping (inout SpacesConfiguration) -> Void = { _ in }) async throws -> TestServer {
+        let url = self.redis.url
+        let node = try await TestServer.start { configuration in
+            configuration.cluster.url = url
+            configuration.cluster.nodeID = id
+            configuration.cluster.heartbeatMs = 100
+            configure(&configuration)
+        }
+        self.nodes.append(node)
+        return node
+    }
+
+    private func subscribed(_ node: TestServer, to id: String) -> Bool {
+        guard let broker = node.server.broker else { return false }
+        return broker.subscriber.subscribed.contains(.sharded(broker.keys.audio(id)))
+    }
+
+    func testASpaceCreatedOnAIsHeardOnBWithAsSequenceNumbersAndEndsEverywhere() async throws {
+        let a = try await self.node("a")
+        let b = try await self.node("b")
+        let space = try await a.createSpace(title: "Across")
+
+        // B knows it from the directory, and says where to listen.
+        let info = try await b.api.space(id: space.id)
+        XCTAssertEqual(info.title, "Across")
+        XCTAssertEqual(info.state, .live)
+        let listenURL = try XCTUnwrap(info.listenURL)
+        XCTAssertTrue([a, b].contains { listenURL == "ws://127.0.0.1:\($0.port)/v1/spaces/\(space.id)/listen" }, listenURL)
+        let listed = try await b.api.spaces()
+        XCTAssertEqual(listed.spaces.map(\.id), [space.id])
+
+        let onA = BatchRecorder()
+        let onB = BatchRecorder()
+        let listeningA = Task { try await onA.listen(a.url("/v1/spaces/\(space.id)/listen"), batches: 12) }
+        let listeningB = Task { try await onB.listen(b.url("/v1/spaces/\(space.id)/listen"), batches: 12) }
+        try await eventually { self.subscribed(b, to: space.id) && a.server.relay.listenerCount == 1 && b.server.relay.listenerCount == 1 }
+        XCTAssertEqual(b.server.registry.space(id: space.id)?.origin, "a")
+
+        try await publish(through: a, space, batches: 12)
+        try await listeningA.value
+        try await listeningB.value
+        XCTAssertEqual(onA.headers.count, 12)
+        XCTAssertEqual(onA.headers.map(\.firstSequence), Array(stride(from: 0, to: 24, by: 2)))
+        XCTAssertEqual(onB.headers, onA.headers, "B relays A's sequence numbers and capture times, untouched")
+        XCTAssertEqual(onB.frames, onA.frames)
+
+        // Both listeners left: the cluster-wide count comes down to 0 with the next heartbeats.
+        try await eventually { (try? await b.api.space(id: space.id).listeners) == 0 }
+
+        // Ended through B with the host token (B never saw the token, only its digest).
+        let ended = try await b.api.endSpace(id: space.id, token: space.hostToken)
+        XCTAssertEqual(ended.state, .ended)
+        try await eventually { a.server.registry.space(id: space.id)?.state == .ended }
+        let seenFromA = try await a.api.spaces()
+        XCTAssertEqual(seenFromA.spaces.first?.state, .ended)
+        do {
+            _ = try await b.api.endSpace(id: space.id, token: "not-the-token")
+            XCTFail("a wrong token ended a Space")
+        } catch let error as HTTPStatusError {
+            XCTAssertEqual(error.status, 401)
+        }
+    }
+
+    func testAHostMovingToAnotherNodeGoesOnWithoutAGap() async throws {
+        let a = try await self.node("a")
+        let b = try await self.node("b")
+        let space = try await a.createSpace()
+        let onA = BatchRecorder()
+        let onB = BatchRecorder()
+        let listeningA = Task { try await onA.listen(a.url("/v1/spaces/\(space.id)/listen"), batches: 10) }
+        let listeningB = Task { try await onB.listen(b.url("/v1/spaces/\(space.id)/listen"), batches: 10) }
+        try await eventually { self.subscribed(a, to: space.id) && self.subscribed(b, to: space.id) }
+
+        try await publish(through: a, space, batches: 5)
+        try await eventually { onB.headers.count == 5 }
+        // The host's node goes away; the host comes back through B with its token.
+        try await publish(through: b, space, batches: 5)
+        try await listeningA.value
+        try await listeningB.value
+        let expected = Array(stride(from: UInt32(0), to: 20, by: 2))
+        XCTAssertEqual(onA.headers.map(\.firstSequence), expected, "A hears B's batches, numbered on from A's")
+        XCTAssertEqual(onB.headers.map(\.firstSequence), expected)
+    }
+
+    func testListenURLsPointAtTheLighterNode() async throws {
+        let a = try await self.node("a")
+        let b = try await self.node("b")
+        let space = try await a.createSpace()
+        let recorders = (0..<3).map { _ in BatchRecorder() }
+        let listening = recorders.map { recorder in Task { try await recorder.listen(a.url("/v1/spaces/\(space.id)/listen"), batches: 1) } }
+        try await eventually { a.server.relay.listenerCount == 3 }
+        // A heartbeat or two later, the cluster knows A holds 3 and B none.
+        try await eventually {
+            let info = try await a.api.space(id: space.id)
+            return info.listeners == 3 && info.listenURL == "ws://127.0.0.1:\(b.port)/v1/spaces/\(space.id)/listen"
+        }
+        for _ in 0..<5 {
+            let info = try await a.api.space(id: space.id)
+            XCTAssertEqual(info.listenURL, "ws://127.0.0.1:\(b.port)/v1/spaces/\(space.id)/listen", "two choices of two: the lighter always wins")
+        }
+        try await publish(through: a, space, batches: 1)
+        for task in listening { try await task.value }
+    }
+
+    func testRedisRestartedDuringABroadcastDropsNoListenerAndAudioReturnsWithinTwoSeconds() async throws {
+        let a = try await self.node("a")
+        let b = try await self.node("b")
+        let space = try await a.createSpace()
+        let onA = BatchRecorder()
+        let onB = BatchRecorder()
+        let listeningA = Task { try await onA.listen(a.url("/v1/spaces/\(space.id)/listen"), until: .seconds(6)) }
+        let listeningB = Task { try await onB.listen(b.url("/v1/spaces/\(space.id)/listen"), until: .seconds(6)) }
+        try await eventually { self.subscribed(b, to: space.id) && a.server.relay.listenerCount == 1 }
+
+        let publishing = Task { try await publish(through: a, space, batches: 200, every: .milliseconds(20)) }
+        try await eventually { onB.headers.count >= 10 }
+        self.redis.kill()
+        // Meanwhile a new Space gets an honest 503, not a hang.
+        do {
+            _ = try await a.createSpace()
+            XCTFail("a Space was created with no directory")
+        } catch let error as HTTPStatusError {
+            XCTAssertEqual(error.status, 503)
+            XCTAssertEqual(error.response.headers.first(name: "retry-after"), "2")
+        }
+        try await Task.sleep(for: .seconds(1))
+        try self.redis.restart()
+        let restarted = WallClock.nowMicros()
+        try await publishing.value
+        try await listeningA.value
+        try await listeningB.value
+
+        XCTAssertNil(onA.closeCode, "A's listener stayed")
+        XCTAssertNil(onB.closeCode, "B's listener stayed")
+        let firstAfter = try XCTUnwrap(onB.arrivals.first { $0 > restarted }, "B hears audio again")
+        XCTAssertLessThan(firstAfter - restarted, 2_000_000, "within 2 s of Redis's return")
+        // A's own listener never depended on Redis.
+        XCTAssertEqual(onA.headers.map(\.firstSequence), onA.headers.indices.map { UInt32($0 * 2) }, "A heard every frame")
+    }
+}
+
+/// One listener's batches, with when each arrived.
+final class BatchRecorder: Sendable {
+    private struct State {
+        var headers: [AudioBatchHeader] = []
+        var frames: [[UInt8]] = []
+        var arrivals: [UInt64] = []
+        var closeCode: UInt16?
+    }
+
+    private let state = Mutex(State())
+    var headers: [AudioBatchHeader] { self.state.withLock { $0.headers } }
+    var frames: [[UInt8]] { self.state.withLock { $0.frames } }
+    var arrivals: [UInt64] { self.state.withLock { $0.arrivals } }
+    var closeCode: UInt16? { self.state.withLock { $0.closeCode } }
+
+    /// Listens until `batches` batches came, or for `until`, then closes.
+    func listen(_ url: ServerURL, batches: Int = .max, until: Duration = .seconds(15)) async throws {
+        let client = try await WebSocketClient.connect(url)
+        let deadline = ContinuousClock.now + until
+        try await client.run { messages, sender in
+            let closer = Task {
+                try await Task.sleep(until: deadline)
+                try await sender.close()
+            }
+            defer { closer.cancel() }
+            while self.headers.count < batches, let message = try await messages.next() {
+                switch message {
+                case .binary(let buffer):
+                    let batch = try AudioBatch.decode(buffer)
+                    self.state.withLock { state in
+                        state.headers.append(try! AudioBatchHeader.decode(buffer))
+                        state.frames += batch.frames.map { Array($0.readableBytesView) }
+                        state.arrivals.append(WallClock.nowMicros())
+                    }
+                case .close(let code, _):
+                    if ContinuousClock.now < deadline { self.state.withLock { $0.closeCode = code } }
+                    return
+                case .text:
+                    break
+                }
+            }
+            try await sender.close()
+        }
+    }
+}
+
+/// Publishes `batches` batches of two frames through `node` with the Space's host token.
+func publish(through node: TestServer, _ space: CreateSpaceResponse, batches: Int, every pause: Duration = .milliseconds(10)) async throws {
+    let publisher = try await WebSocketClient.connect(
+        try node.url("/v1/spaces/\(space.id)/publish"), headers: [("authorization", "Bearer \(space.hostToken)")]
+    )
+    try await publisher.run { messages, sender in
+        guard case .text(let text) = try await messages.next(), case .publishing = try ServerEvent.parse(text) else {
+            XCTFail("no publishing event")
+            return
+        }
+        for index in 0..<batches {
+            try await sender.send(binary: encodedBatch([validPacket, validPacket + [UInt8(index % 256)]]))
+            try await Task.sleep(for: pause)
+        }
+        try await sender.close()
+        _ = try await drain(&messages)
+    }
+}
