@@ -25,6 +25,8 @@ final class RedisBroker: Broker {
     /// Set once by ``start(handlers:timeout:)``; read by the subscriber's callback.
     private final class Box: Sendable {
         let handlers = Mutex<Handlers?>(nil)
+        /// Serialises subscribe/unsubscribe decisions.
+        let subscriptions = Mutex<Void>(())
         init() {}
     }
     private let box = Box()
@@ -199,10 +201,15 @@ final class RedisBroker: Broker {
 
     func listening(to space: LiveSpace, _ active: Bool) {
         let channel = RedisChannel.sharded(self.keys.audio(space.id))
-        if active {
-            self.subscriber.subscribe(channel)
-        } else {
-            self.subscriber.unsubscribe(channel)
+        // Decided from the count read under the lock, not from `active`: calls from two loops
+        // (one listener leaving, another arriving) may come in either order, and the last one
+        // must leave the subscription matching the listeners there are.
+        self.box.subscriptions.withLock { _ in
+            if space.listenerCount > 0 && space.state == .live {
+                self.subscriber.subscribe(channel)
+            } else {
+                self.subscriber.unsubscribe(channel)
+            }
         }
     }
 }
