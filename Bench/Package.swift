@@ -97,6 +97,15 @@ let package = Package(
         // Listener handshakes per second, idle and during a saturating broadcast, against the
         // real `spaces serve` started as a child process.
         .executableTarget(
+            name: "Edges",
+            dependencies: [
+                .product(name: "SpacesRedis", package: "spaces"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Commands/Edges"
+        ),
+        .executableTarget(
             name: "Handshakes",
             dependencies: [
                 "ScenarioSupport",

@@ -127,6 +127,44 @@ final class ClusterTests: XCTestCase {
         for task in listening { try await task.value }
     }
 
+    func testAKilledNodeDropsOutOfTheClusterByItself() async throws {
+        let a = try await self.node("a") { $0.cluster.nodeTTLSeconds = 1 }
+        let spaces = ListenerPageBrowserTests.productsDirectory().appendingPathComponent("spaces")
+        let port = try RedisServerProcess.freePort()
+        let process = Process()
+        process.executableURL = spaces
+        process.arguments = [
+            "serve", "--port", String(port), "--host-key", TestServer.hostKey, "--cluster", self.redis.url, "--node-id", "doomed",
+            "--log-level", "error",
+        ]
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("spaces-doomed-\(UUID().uuidString).yaml")
+        try "cluster:\n  nodeTTLSeconds: 1\n  heartbeatMs: 100\n".write(to: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: config) }
+        process.arguments! += ["--config", config.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let broker = try XCTUnwrap(a.server.broker)
+        try await eventually(timeout: .seconds(10)) { (try? await broker.liveNodes().get().map(\.id).sorted()) == ["a", "doomed"] }
+        let space = try await a.createSpace()
+        // The doomed node is the lighter one (A gets a listener): it is where listeners are sent.
+        let recorder = BatchRecorder()
+        let listening = Task { try await recorder.listen(a.url("/v1/spaces/\(space.id)/listen"), batches: 1) }
+        try await eventually { (try? await a.api.space(id: space.id).listenURL) == "ws://127.0.0.1:\(port)/v1/spaces/\(space.id)/listen" }
+
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        // No goodbye was said: its heartbeat key expires, and it is no longer chosen.
+        try await eventually(timeout: .seconds(5)) { (try? await broker.liveNodes().get().map(\.id)) == ["a"] }
+        let info = try await a.api.space(id: space.id)
+        XCTAssertEqual(info.listenURL, "ws://127.0.0.1:\(a.port)/v1/spaces/\(space.id)/listen")
+        let members = try await broker.client.send("SMEMBERS", .string(broker.keys.nodes)).elements?.compactMap(\.string)
+        XCTAssertEqual(members, ["a"], "the dead node's id was pruned")
+        try await publish(through: a, space, batches: 1)
+        try await listening.value
+    }
+
     func testRedisRestartedDuringABroadcastDropsNoListenerAndAudioReturnsWithinTwoSeconds() async throws {
         let a = try await self.node("a")
         let b = try await self.node("b")
