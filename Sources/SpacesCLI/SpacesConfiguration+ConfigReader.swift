@@ -42,6 +42,7 @@ extension SpacesConfiguration {
         self.cluster.publicURL = reader.string(forKey: "cluster.publicURL", default: d.cluster.publicURL)
         self.cluster.heartbeatMs = reader.int(forKey: "cluster.heartbeatMs", default: d.cluster.heartbeatMs)
         self.cluster.nodeTTLSeconds = reader.int(forKey: "cluster.nodeTTLSeconds", default: d.cluster.nodeTTLSeconds)
+        self.cluster.slotSpare = reader.int(forKey: "cluster.slotSpare", default: d.cluster.slotSpare)
         self.cluster.prefix = reader.string(forKey: "cluster.prefix", default: d.cluster.prefix)
         self.spaces.defaultCapacity = reader.int(forKey: "spaces.defaultCapacity", default: d.spaces.defaultCapacity)
         self.spaces.maxCapacity = reader.int(forKey: "spaces.maxCapacity", default: d.spaces.maxCapacity)

@@ -92,6 +92,18 @@ public struct AdmissionController: Sendable {
         self.lines[spaceID] = Line(capacity: capacity, waiting: WaitingRoom(capacity: self.configuration.waitingRoomSize))
     }
 
+    /// Changes how many slots this node may fill for a Space: in a cluster, the slots it leased
+    /// (``SlotLease``). Below the occupied count nobody is let go; nobody more is let in.
+    public mutating func setCapacity(spaceID: String, capacity: Int) {
+        self.lines[spaceID]?.capacity = max(0, capacity)
+    }
+
+    /// Slots of a Space in use here: admitted listeners and slots held for a resume.
+    public func occupied(spaceID: String) -> Int { self.lines[spaceID]?.occupied ?? 0 }
+    public func capacity(spaceID: String) -> Int? { self.lines[spaceID]?.capacity }
+    /// The Spaces with a line here.
+    public var spaceIDs: [String] { Array(self.lines.keys) }
+
     /// Forgets a Space; returns every connection it held (admitted and waiting).
     public mutating func close(spaceID: String) -> [UInt64] {
         guard let line = self.lines.removeValue(forKey: spaceID) else { return [] }

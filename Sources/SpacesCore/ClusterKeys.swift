@@ -13,6 +13,8 @@ public struct ClusterKeys: Sendable, Equatable {
     public func space(_ id: String) -> String { "\(self.prefix):space:{\(id)}" }
     /// Hash: node id → "listeners,unix-µs" of that node's last heartbeat.
     public func listeners(_ id: String) -> String { "\(self.prefix):space:{\(id)}:listeners" }
+    /// Hash: node id → "slots,waiting,unix-µs", each node's lease of the Space's capacity.
+    public func slots(_ id: String) -> String { "\(self.prefix):space:{\(id)}:slots" }
     /// Set: the ids of every Space in the directory.
     public var spaces: String { "\(self.prefix):spaces" }
     /// String (JSON ``NodeLoad``), expiring after `cluster.nodeTTLSeconds`.

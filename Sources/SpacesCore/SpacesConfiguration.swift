@@ -252,6 +252,11 @@ public struct SpacesConfiguration: Sendable, Equatable {
         /// `cluster.nodeTTLSeconds`, default 5: a node whose heartbeat is older is dead and is
         /// left out of `listenURL` choices; five missed beats ride out a pause, not a crash.
         public var nodeTTLSeconds = 5
+        /// `cluster.slotSpare`, default 16: free slots of each Space a node keeps leased, so a
+        /// join is admitted at once rather than at the next lease renewal (every
+        /// `admission.tickMs`). The cost: near capacity, up to this many slots per node sit in
+        /// other nodes' hands while a line waits here.
+        public var slotSpare = 16
         /// `cluster.prefix`, default `spaces`: the first part of every key and channel, so that
         /// one Redis can hold several clusters.
         public var prefix = "spaces"

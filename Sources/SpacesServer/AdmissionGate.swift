@@ -42,7 +42,11 @@ final class AdmissionGate: Sendable {
     /// one per connection that shows it.
     private let redeemed = Mutex<[Substring: UInt64]>([:])
 
+    /// `cluster.slotSpare`.
+    private let slotSpare: Int
+
     init(configuration: SpacesConfiguration, metrics: ServerMetrics) {
+        self.slotSpare = configuration.cluster.slotSpare
         let admission = configuration.admission
         self.configuration = admission
         self.metrics = metrics
@@ -65,7 +69,28 @@ final class AdmissionGate: Sendable {
     var connectionCount: Int { self.handles.withLock { $0.count } }
 
     func open(_ space: LiveSpace) {
-        self.controller.withLock { $0.open(spaceID: space.id, capacity: space.capacity) }
+        // In a cluster the Space's capacity is global: this node admits within the slots it
+        // leased, none until the first lease (at the next tick).
+        let capacity = space.broker == nil ? space.capacity : 0
+        self.controller.withLock { controller in
+            if controller.capacity(spaceID: space.id) == nil { controller.open(spaceID: space.id, capacity: capacity) }
+        }
+    }
+
+    /// Renews this node's lease of every live Space's capacity; what is granted becomes the
+    /// line's capacity here. While Redis is away the leases held stay as they are.
+    private func renewLeases(registry: SpaceRegistry, broker: RedisBroker, spare: Int) {
+        let wants = self.controller.withLock { controller in
+            controller.spaceIDs.map { id in
+                (id, SlotLease(occupied: controller.occupied(spaceID: id), waiting: controller.waiting(spaceID: id), spare: spare))
+            }
+        }
+        for (id, lease) in wants {
+            guard let space = registry.space(id: id), space.state == .live else { continue }
+            broker.lease(spaceID: id, capacity: space.capacity, lease).whenSuccess { granted in
+                self.controller.withLock { $0.setCapacity(spaceID: id, capacity: granted) }
+            }
+        }
     }
 
     /// Forgets the Space's line; waiting connections are told it ended.
@@ -209,6 +234,9 @@ final class AdmissionGate: Sendable {
 
     /// Moves the lines: admissions from their heads and position updates.
     func tick(registry: SpaceRegistry) {
+        if let broker = registry.broker as? RedisBroker {
+            self.renewLeases(registry: registry, broker: broker, spare: self.slotSpare)
+        }
         let now = WallClock.nowMicros()
         self.redeemed.withLock { redeemed in
             if redeemed.values.contains(where: { $0 < now }) { redeemed = redeemed.filter { $0.value >= now } }

@@ -40,6 +40,30 @@ final class RedisBroker: Broker {
         return 1
         """)
 
+    /// Renews this node's lease of a Space's capacity, atomically against the others' fresh
+    /// leases. ARGV: node, occupied, waiting, spare, capacity, now µs, stale-before µs. Each
+    /// entry is "slots,waiting,at". The arithmetic is ``SlotLease/grant(capacity:othersLeased:othersWaiting:)``.
+    static let leaseScript = RedisScript("""
+        local entries = redis.call('HGETALL', KEYS[1])
+        local others, waiting = 0, 0
+        for i = 1, #entries, 2 do
+          if entries[i] ~= ARGV[1] then
+            local slots, line, at = string.match(entries[i + 1], '^(%d+),(%d+),(%d+)$')
+            if slots and tonumber(at) >= tonumber(ARGV[7]) then
+              others = others + tonumber(slots)
+              waiting = waiting + tonumber(line)
+            else
+              redis.call('HDEL', KEYS[1], entries[i])
+            end
+          end
+        end
+        local need, line, spare, capacity = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+        if waiting > 0 then spare = 0 end
+        local grant = math.max(need, math.min(need + line + spare, capacity - others))
+        redis.call('HSET', KEYS[1], ARGV[1], grant .. ',' .. line .. ',' .. ARGV[6])
+        return grant
+        """)
+
     init(settings: SpacesConfiguration.Cluster, eventLoop: any EventLoop, logger: Logger) throws {
         var redis = RedisConfiguration(url: try RedisURL(settings.url))
         let nodeID = settings.nodeID.isEmpty ? Token.random(bytes: 6) : settings.nodeID
@@ -144,6 +168,20 @@ final class RedisBroker: Broker {
             }
             return counts
         }.hop(to: eventLoop)
+    }
+
+    /// Renews this node's lease of `spaceID`'s capacity; the future holds the slots granted.
+    func lease(spaceID: String, capacity: Int, _ lease: SlotLease) -> EventLoopFuture<Int> {
+        let now = WallClock.nowMicros()
+        let stale = now &- UInt64(self.settings.nodeTTLSeconds) * 1_000_000
+        return self.client.evaluate(
+            Self.leaseScript, keys: [.string(self.keys.slots(spaceID))],
+            arguments: [.string(self.nodeID), RedisArgument(lease.need), RedisArgument(lease.waiting), RedisArgument(lease.spare),
+                        RedisArgument(capacity), RedisArgument(now), RedisArgument(stale)]
+        ).flatMapThrowing { reply in
+            guard let granted = reply.integer else { throw RedisError.unexpectedReply("lease: \(reply)") }
+            return Int(granted)
+        }
     }
 
     // MARK: Nodes

@@ -127,6 +127,34 @@ final class ClusterTests: XCTestCase {
         for task in listening { try await task.value }
     }
 
+    func testASpacesCapacityHoldsAcrossNodes() async throws {
+        let a = try await self.node("a") { $0.cluster.slotSpare = 1 }
+        let b = try await self.node("b") { $0.cluster.slotSpare = 1 }
+        let space = try await a.createSpace(capacity: 6)
+        let onA = try a.url("/v1/spaces/\(space.id)/listen")
+        let onB = try b.url("/v1/spaces/\(space.id)/listen")
+        func admitted() -> Int { a.server.relay.listenerCount + b.server.relay.listenerCount }
+        func waiting() -> Int { (a.server.registry.space(id: space.id)?.waiting ?? 0) + (b.server.registry.space(id: space.id)?.waiting ?? 0) }
+
+        // Two on A that leave after 4 s, then two more on A and four on B that stay: 8 for 6 places.
+        var tasks = (0..<2).map { _ in Task { try await BatchRecorder().listen(onA, until: .seconds(4)) } }
+        try await eventually { a.server.relay.listenerCount == 2 }
+        tasks += (0..<2).map { _ in Task { try await BatchRecorder().listen(onA, until: .seconds(9)) } }
+        try await eventually { a.server.relay.listenerCount == 4 }
+        tasks += (0..<4).map { _ in Task { try await BatchRecorder().listen(onB, until: .seconds(9)) } }
+        try await eventually { admitted() == 6 && waiting() == 2 }
+        // And it stays so: no node admits past its lease.
+        for _ in 0..<10 {
+            try await Task.sleep(for: .milliseconds(100))
+            XCTAssertEqual(admitted(), 6)
+            XCTAssertEqual(waiting(), 2)
+        }
+        // Two leave A: the two waiting on B get their places.
+        try await eventually(timeout: .seconds(5)) { a.server.relay.listenerCount == 2 && b.server.relay.listenerCount == 4 && waiting() == 0 }
+        XCTAssertEqual(admitted(), 6)
+        for task in tasks { try await task.value }
+    }
+
     func testAKilledNodeDropsOutOfTheClusterByItself() async throws {
         let a = try await self.node("a") { $0.cluster.nodeTTLSeconds = 1 }
         let spaces = ListenerPageBrowserTests.productsDirectory().appendingPathComponent("spaces")
