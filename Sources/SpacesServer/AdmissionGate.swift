@@ -36,7 +36,10 @@ final class AdmissionGate: Sendable {
     private let controller: Mutex<AdmissionController>
     private let handles = Mutex<[UInt64: Handle]>([:])
     private let nextConnection = Atomic<UInt64>(0)
-    private let signer: TokenSigner
+    private let signers: Mutex<TokenSigner>
+    private var signer: TokenSigner { self.signers.withLock { $0 } }
+    /// Whether `admission.secret` was configured (else a cluster shares one through Redis).
+    let hasConfiguredSecret: Bool
     private let metrics: ServerMetrics
     /// Tickets that already bought a place, until they expire: a ticket keeps one place, not
     /// one per connection that shows it.
@@ -62,11 +65,22 @@ final class AdmissionGate: Sendable {
             nowMicros: WallClock.nowMicros()
         ))
         let secret = admission.secret.isEmpty ? Token.random(bytes: 32) : admission.secret
-        self.signer = TokenSigner(secret: Array(secret.utf8) + Array(repeating: 0, count: max(0, 16 - secret.utf8.count)))
+        self.signers = Mutex(Self.signer(secret))
+        self.hasConfiguredSecret = !admission.secret.isEmpty
     }
 
     /// Listener connections on this node, admitted or waiting.
     var connectionCount: Int { self.handles.withLock { $0.count } }
+
+    private static func signer(_ secret: String) -> TokenSigner {
+        TokenSigner(secret: Array(secret.utf8) + Array(repeating: 0, count: max(0, 16 - secret.utf8.count)))
+    }
+
+    /// Signs and verifies with `secret` from now on (the cluster's shared one, read from Redis
+    /// at start), so that tickets and resume tokens verify on every node.
+    func useSecret(_ secret: String) {
+        self.signers.withLock { $0 = Self.signer(secret) }
+    }
 
     func open(_ space: LiveSpace) {
         // In a cluster the Space's capacity is global: this node admits within the slots it

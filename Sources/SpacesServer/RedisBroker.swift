@@ -106,6 +106,17 @@ final class RedisBroker: Broker {
         await self.client.close()
     }
 
+    /// The cluster's token secret: the first node to ask makes it (`SET NX`), every node reads
+    /// the same one, so tickets and resume tokens verify on any node.
+    func sharedSecret() async throws -> String {
+        let key = RedisArgument.string("\(self.keys.prefix):secret")
+        _ = try await self.client.send(RedisCommand("SET", key, .string(Token.random(bytes: 32)), "NX")).get()
+        guard let secret = try await self.client.send(RedisCommand("GET", key)).get().string, !secret.isEmpty else {
+            throw RedisError.unexpectedReply("no cluster secret")
+        }
+        return secret
+    }
+
     // MARK: Directory
 
     func register(_ space: LiveSpace, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {

@@ -251,6 +251,13 @@ public final class SpacesServer: Service, Sendable {
             }
         ))
         let gate = self.gate
+        if !gate.hasConfiguredSecret {
+            if let secret = try? await broker.sharedSecret() {
+                gate.useSecret(secret)
+            } else {
+                self.logger.warning("no cluster secret could be read: tickets and resume tokens verify on this node only until admission.secret is set")
+            }
+        }
         let nodeListeners = self.configuration.limits.nodeListeners
         let interval = TimeAmount.milliseconds(Int64(max(100, self.configuration.cluster.heartbeatMs)))
         let beat: @Sendable () -> Void = {

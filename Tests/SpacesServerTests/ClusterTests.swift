@@ -127,6 +127,28 @@ final class ClusterTests: XCTestCase {
         for task in listening { try await task.value }
     }
 
+    func testTicketsAndResumeTokensOfOneNodeVerifyOnAnother() async throws {
+        let a = try await self.node("a")
+        let b = try await self.node("b")
+        let space = try await a.createSpace()
+        _ = try await b.api.space(id: space.id)
+        let onA = try XCTUnwrap(a.server.registry.space(id: space.id))
+        let onB = try XCTUnwrap(b.server.registry.space(id: space.id))
+        let arrival = WallClock.nowMicros() - 5_000_000
+        let ticket = a.server.gate.ticket(space: onA, arrivalMicros: arrival)
+        let resume = a.server.gate.resumeToken(space: onA, listenerID: 42)
+        let plan = try b.server.gate.plan(space: onB, query: ["ticket": ticket, "resume": resume]).get()
+        XCTAssertEqual(plan.arrivalMicros, arrival, "the ticket keeps its place on B")
+        XCTAssertEqual(plan.resumeListenerID, 42)
+        // A node on its own has its own secret: the same ticket is refused there.
+        let alone = try await TestServer.start()
+        self.nodes.append(alone)
+        let other = try XCTUnwrap(alone.server.registry.space(id: try await alone.createSpace().id))
+        let foreign = a.server.gate.ticket(space: other, arrivalMicros: arrival)
+        XCTAssertThrowsError(try alone.server.gate.plan(space: other, query: ["ticket": foreign]).get())
+        XCTAssertNoThrow(try alone.server.gate.plan(space: other, query: ["ticket": alone.server.gate.ticket(space: other, arrivalMicros: arrival)]).get())
+    }
+
     func testASpacesCapacityHoldsAcrossNodes() async throws {
         let a = try await self.node("a") { $0.cluster.slotSpare = 1 }
         let b = try await self.node("b") { $0.cluster.slotSpare = 1 }
