@@ -143,7 +143,8 @@ final class ClusterTests: XCTestCase {
         // A node on its own has its own secret: the same ticket is refused there.
         let alone = try await TestServer.start()
         self.nodes.append(alone)
-        let other = try XCTUnwrap(alone.server.registry.space(id: try await alone.createSpace().id))
+        let otherID = try await alone.createSpace().id
+        let other = try XCTUnwrap(alone.server.registry.space(id: otherID))
         let foreign = a.server.gate.ticket(space: other, arrivalMicros: arrival)
         XCTAssertThrowsError(try alone.server.gate.plan(space: other, query: ["ticket": foreign]).get())
         XCTAssertNoThrow(try alone.server.gate.plan(space: other, query: ["ticket": alone.server.gate.ticket(space: other, arrivalMicros: arrival)]).get())
