@@ -92,17 +92,34 @@ final class AdmissionGate: Sendable {
     }
 
     /// Renews this node's lease of every live Space's capacity; what is granted becomes the
-    /// line's capacity here. While Redis is away the leases held stay as they are.
+    /// line's capacity here.
+    ///
+    /// While a renewal is in flight nobody more is admitted here (capacity = what is in use):
+    /// the grant is at least what is in use when it is asked for, so this node never holds more
+    /// listeners than its entry in Redis says, and the nodes together never more than the
+    /// capacity. If Redis does not answer, the lease held before stands (a per-node reserve:
+    /// admissions go on within it during an outage).
     private func renewLeases(registry: SpaceRegistry, broker: RedisBroker, spare: Int) {
         let wants = self.controller.withLock { controller in
-            controller.spaceIDs.map { id in
-                (id, SlotLease(occupied: controller.occupied(spaceID: id), waiting: controller.waiting(spaceID: id), spare: spare))
+            controller.spaceIDs.compactMap { id -> (String, SlotLease, Int)? in
+                guard let held = controller.capacity(spaceID: id) else { return nil }
+                let lease = SlotLease(occupied: controller.occupied(spaceID: id), waiting: controller.waiting(spaceID: id), spare: spare)
+                controller.setCapacity(spaceID: id, capacity: min(held, lease.need))
+                return (id, lease, held)
             }
         }
-        for (id, lease) in wants {
-            guard let space = registry.space(id: id), space.state == .live else { continue }
-            broker.lease(spaceID: id, capacity: space.capacity, lease).whenSuccess { granted in
-                self.controller.withLock { $0.setCapacity(spaceID: id, capacity: granted) }
+        for (id, lease, held) in wants {
+            guard let space = registry.space(id: id), space.state == .live else {
+                self.controller.withLock { $0.setCapacity(spaceID: id, capacity: held) }
+                continue
+            }
+            broker.lease(spaceID: id, capacity: space.capacity, lease).whenComplete { result in
+                self.controller.withLock { controller in
+                    switch result {
+                    case .success(let granted): controller.setCapacity(spaceID: id, capacity: granted)
+                    case .failure: controller.setCapacity(spaceID: id, capacity: held)
+                    }
+                }
             }
         }
     }
@@ -248,8 +265,11 @@ final class AdmissionGate: Sendable {
 
     /// Moves the lines: admissions from their heads and position updates.
     func tick(registry: SpaceRegistry) {
-        if let broker = registry.broker as? RedisBroker {
-            self.renewLeases(registry: registry, broker: broker, spare: self.slotSpare)
+        defer {
+            // After this tick's admissions: the grant arrives before the next tick's.
+            if let broker = registry.broker as? RedisBroker {
+                self.renewLeases(registry: registry, broker: broker, spare: self.slotSpare)
+            }
         }
         let now = WallClock.nowMicros()
         self.redeemed.withLock { redeemed in
