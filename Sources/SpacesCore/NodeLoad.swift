@@ -31,10 +31,14 @@ public struct NodeLoad: Codable, Sendable, Equatable {
     /// one between two heartbeats.
     public static func choose<G: RandomNumberGenerator>(from nodes: [NodeLoad], using generator: inout G) -> NodeLoad? {
         let candidates = nodes.filter(\.hasRoom)
-        guard let first = candidates.randomElement(using: &generator) else { return nil }
-        guard candidates.count > 1 else { return first }
-        var second = first
-        while second.id == first.id { second = candidates.randomElement(using: &generator)! }
+        guard !candidates.isEmpty else { return nil }
+        guard candidates.count > 1 else { return candidates[0] }
+        // Two different entries, drawn by index (entries may even share an id).
+        let i = Int.random(in: 0..<candidates.count, using: &generator)
+        var j = Int.random(in: 0..<(candidates.count - 1), using: &generator)
+        if j >= i { j += 1 }
+        let first = candidates[i]
+        let second = candidates[j]
         if first.listeners != second.listeners { return first.listeners < second.listeners ? first : second }
         return first.fanoutMillisPerSecond <= second.fanoutMillisPerSecond ? first : second
     }

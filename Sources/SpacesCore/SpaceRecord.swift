@@ -41,6 +41,9 @@ public struct SpaceRecord: Sendable, Equatable {
         ]
     }
 
+    /// No record is dated after 2100 (a larger value is corrupt, and would not fit a `Date`).
+    static let latestMicros: UInt64 = 4_102_444_800_000_000
+
     /// The record format written in the `v` field; a node refuses a newer one it cannot read.
     public static let version = 1
 
@@ -52,7 +55,7 @@ public struct SpaceRecord: Sendable, Equatable {
             let state = fields["state"].flatMap(SpaceState.init(rawValue:)),
             let capacity = fields["capacity"].flatMap(Int.init), capacity > 0,
             let channels = fields["channels"].flatMap(Int.init), (1...2).contains(channels),
-            let origin = fields["origin"], let created = fields["created"].flatMap(UInt64.init),
+            let origin = fields["origin"], let created = fields["created"].flatMap(UInt64.init), created < Self.latestMicros,
             let host = fields["host"], host.count == 64
         else { return nil }
         self.init(

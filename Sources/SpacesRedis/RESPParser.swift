@@ -98,7 +98,7 @@ public struct RESPParser: Sendable {
             case UInt8(ascii: ">"): return .push(values)
             case UInt8(ascii: "|"):
                 // An attribute: metadata about the value that follows, which is the reply.
-                return try self.value(&buffer, depth: depth)
+                return try self.value(&buffer, depth: depth + 1)
             default: return .map(values)
             }
         default:
@@ -115,6 +115,8 @@ public struct RESPParser: Sendable {
             return nil
         }
         let crOffset = cr - view.startIndex
+        // A CR where the type byte should be is no RESP at all.
+        guard crOffset >= 1 else { throw .malformed("a line without a type byte") }
         guard buffer.readableBytes >= crOffset + 2 else { return nil }
         guard buffer.getInteger(at: buffer.readerIndex + crOffset + 1, as: UInt8.self) == 0x0A else {
             throw .malformed("CR without LF")

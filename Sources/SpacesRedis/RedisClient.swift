@@ -55,7 +55,9 @@ public final class RedisClient: Sendable {
     public func send(_ command: RedisCommand) -> EventLoopFuture<RESPValue> {
         guard let channel = self.connector.channel else { return self.eventLoop.makeFailedFuture(RedisError.unavailable) }
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
-        channel.writeAndFlush(RedisRequest(command: command, promise: promise), promise: nil)
+        // A write onto a pipeline closing meanwhile reaches no handler: fail the reply too
+        // (a second completion by the handler is ignored).
+        channel.writeAndFlush(RedisRequest(command: command, promise: promise)).whenFailure { promise.fail($0) }
         return promise.futureResult
     }
 
@@ -66,7 +68,7 @@ public final class RedisClient: Sendable {
         }
         let replies = commands.map { command in
             let promise = channel.eventLoop.makePromise(of: RESPValue.self)
-            channel.write(RedisRequest(command: command, promise: promise), promise: nil)
+            channel.write(RedisRequest(command: command, promise: promise)).whenFailure { promise.fail($0) }
             return promise.futureResult
         }
         channel.flush()

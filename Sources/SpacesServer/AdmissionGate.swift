@@ -47,6 +47,8 @@ final class AdmissionGate: Sendable {
 
     /// `cluster.slotSpare`.
     private let slotSpare: Int
+    /// Spaces whose lease renewal is in flight.
+    private let renewing = Mutex<Set<String>>([])
 
     init(configuration: SpacesConfiguration, metrics: ServerMetrics) {
         self.slotSpare = configuration.cluster.slotSpare
@@ -102,7 +104,8 @@ final class AdmissionGate: Sendable {
     private func renewLeases(registry: SpaceRegistry, broker: RedisBroker, spare: Int) {
         let wants = self.controller.withLock { controller in
             controller.spaceIDs.compactMap { id -> (String, SlotLease, Int)? in
-                guard let held = controller.capacity(spaceID: id) else { return nil }
+                // One renewal per Space at a time: a late reply never overrides a newer lease.
+                guard let held = controller.capacity(spaceID: id), self.renewing.withLock({ $0.insert(id).inserted }) else { return nil }
                 let lease = SlotLease(occupied: controller.occupied(spaceID: id), waiting: controller.waiting(spaceID: id), spare: spare)
                 controller.setCapacity(spaceID: id, capacity: min(held, lease.need))
                 return (id, lease, held)
@@ -111,9 +114,11 @@ final class AdmissionGate: Sendable {
         for (id, lease, held) in wants {
             guard let space = registry.space(id: id), space.state == .live else {
                 self.controller.withLock { $0.setCapacity(spaceID: id, capacity: held) }
+                self.renewing.withLock { _ = $0.remove(id) }
                 continue
             }
             broker.lease(spaceID: id, capacity: space.capacity, lease).whenComplete { result in
+                defer { self.renewing.withLock { _ = $0.remove(id) } }
                 self.controller.withLock { controller in
                     switch result {
                     case .success(let granted): controller.setCapacity(spaceID: id, capacity: granted)

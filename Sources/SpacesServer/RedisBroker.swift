@@ -67,6 +67,11 @@ final class RedisBroker: Broker {
     init(settings: SpacesConfiguration.Cluster, eventLoop: any EventLoop, logger: Logger) throws {
         var redis = RedisConfiguration(url: try RedisURL(settings.url))
         let nodeID = settings.nodeID.isEmpty ? Token.random(bytes: 6) : settings.nodeID
+        guard nodeID.utf8.count <= ClusterEnvelope.maximumOriginLength,
+            nodeID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") })
+        else {
+            throw RedisError.invalidURL("cluster.nodeID must be 1…64 of A–Z a–z 0–9 - _ . (got \"\(nodeID.prefix(80))\")")
+        }
         redis.clientName = "spaces-\(nodeID)"
         self.nodeID = nodeID
         self.settings = settings
@@ -174,7 +179,7 @@ final class RedisBroker: Broker {
                     // "listeners,at": a dead node's last count is left out once it is stale.
                     let parts = value.string?.split(separator: ",") ?? []
                     guard parts.count == 2, let count = Int(parts[0]), let at = UInt64(parts[1]), at >= freshAfter else { return total }
-                    return total + count
+                    return total.addingReportingOverflow(max(0, count)).overflow ? Int.max : total + max(0, count)
                 }
             }
             return counts

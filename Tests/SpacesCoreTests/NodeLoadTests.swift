@@ -18,6 +18,11 @@ final class NodeLoadTests: XCTestCase {
         XCTAssertNil(NodeLoad.choose(from: []))
     }
 
+    func testEntriesSharingAnIdDoNotHangTheChoice() {
+        let nodes = [self.node("a", listeners: 5), self.node("a", listeners: 1)]
+        for _ in 0..<50 { XCTAssertEqual(NodeLoad.choose(from: nodes)?.listeners, 1) }
+    }
+
     func testTwoChoicesSpreadListenersEvenly() {
         // Place 10,000 listeners on 5 nodes, each choice from the counts as they are.
         var nodes = (0..<5).map { self.node("n\($0)", listeners: 0) }

@@ -94,5 +94,10 @@ final class RESPParserTests: XCTestCase {
         XCTAssertThrowsError(try self.parse("$2\r\nabXY")) { XCTAssertEqual($0 as? RESPError, .malformed("bulk string without CRLF")) }
         XCTAssertThrowsError(try self.parse("+OK\rX")) { XCTAssertEqual($0 as? RESPError, .malformed("CR without LF")) }
         XCTAssertThrowsError(try self.parse("#x\r\n"))
+        // A CR in place of the type byte, alone or inside an aggregate: an error, not a trap.
+        XCTAssertThrowsError(try self.parse("\r\n")) { XCTAssertEqual($0 as? RESPError, .malformed("a line without a type byte")) }
+        XCTAssertThrowsError(try self.parse("*1\r\n\r\n"))
+        // Attributes count towards the depth limit.
+        XCTAssertThrowsError(try self.parse(String(repeating: "|0\r\n", count: 40) + ":1\r\n")) { XCTAssertEqual($0 as? RESPError, .tooDeep(limit: 16)) }
     }
 }
