@@ -94,9 +94,6 @@ extension SpacesAPI {
         var base = self.configuration.cluster.publicURL
         if base.isEmpty { base = self.configuration.server.publicURL }
         if base.isEmpty { base = "ws://\(self.configuration.server.bind):\(self.boundPort)" }
-        if base.hasPrefix("http://") { base = "ws://" + base.dropFirst(7) }
-        if base.hasPrefix("https://") { base = "wss://" + base.dropFirst(8) }
-        while base.hasSuffix("/") { base.removeLast() }
-        return base
+        return Self.webSocketBase(base)
     }
 }

@@ -184,12 +184,18 @@ struct SpacesAPI: Sendable {
     }
 
     /// `ws://host` or `wss://host` from the configured public URL or the request's Host.
-    func baseURL(_ head: HTTPRequestHead) -> String {
+    private func baseURL(_ head: HTTPRequestHead) -> String {
         var base = self.configuration.server.publicURL
         if base.isEmpty {
             let host = head.headers.first(name: "host") ?? "\(self.configuration.server.bind):\(self.configuration.server.port)"
             base = "ws://\(host)"
         }
+        return Self.webSocketBase(base)
+    }
+
+    /// `http(s)://` becomes `ws(s)://`, trailing slashes go: the base every URL is built on.
+    static func webSocketBase(_ url: String) -> String {
+        var base = url
         if base.hasPrefix("http://") { base = "ws://" + base.dropFirst(7) }
         if base.hasPrefix("https://") { base = "wss://" + base.dropFirst(8) }
         while base.hasSuffix("/") { base.removeLast() }
