@@ -21,11 +21,15 @@ public struct AdmissionController: Sendable {
         public var resumeGraceMicros: UInt64
         /// Least time between two `waiting` updates to one connection.
         public var positionUpdateMicros: UInt64
+        /// In a cluster each line is one node's part of the Space's line: its changes are kept
+        /// for Redis (``takeChanges(spaceID:)``) and ``apply(_:spaceID:nowMicros:)`` brings the others in.
+        public var clustered: Bool
 
         public init(
             nodeCapacity: Int, joinsPerSecond: Double, joinBurst: Double, waitingRoomSize: Int,
-            resumeGraceMicros: UInt64, positionUpdateMicros: UInt64 = 2_000_000
+            resumeGraceMicros: UInt64, positionUpdateMicros: UInt64 = 2_000_000, clustered: Bool = false
         ) {
+            self.clustered = clustered
             self.nodeCapacity = nodeCapacity
             self.joinsPerSecond = joinsPerSecond
             self.joinBurst = joinBurst
@@ -72,6 +76,10 @@ public struct AdmissionController: Sendable {
         var held: [UInt64: UInt64] = [:]  // listener id → deadline µs
         var waiting: WaitingRoom
         var admissions = RateEstimator()
+        /// Since the last sync with the cluster (kept only when clustered).
+        var changes = LineChanges()
+        /// Admissions per second on the other nodes.
+        var othersRate: Double = 0
         var occupied: Int { self.active.count + self.held.count }
     }
 
@@ -154,6 +162,7 @@ public struct AdmissionController: Sendable {
                 )))
             }
             if let deadline = line.held.removeValue(forKey: listenerID) {
+                if self.configuration.clustered { line.changes.release(listenerID: listenerID) }
                 guard deadline > nowMicros else {
                     // Past the grace period, even if no tick has freed the slot yet.
                     self.occupied -= 1
@@ -188,7 +197,9 @@ public struct AdmissionController: Sendable {
         case .placedBumping(let place, let loser):
             position = place
             bumped = loser
+            if self.configuration.clustered { line.changes.remove(connection: loser) }
         }
+        if self.configuration.clustered { line.changes.add(connection: connection, arrivalMicros: arrivalMicros) }
         return JoinResult(decision: .waiting(position: position, etaSeconds: Self.eta(line, position: position, nowMicros)), bumped: bumped)
     }
 
@@ -201,11 +212,15 @@ public struct AdmissionController: Sendable {
             line.active[listenerID] = nil
             if hold {
                 line.held[listenerID] = nowMicros + self.configuration.resumeGraceMicros
+                if self.configuration.clustered {
+                    line.changes.hold(listenerID: listenerID, untilMicros: nowMicros + self.configuration.resumeGraceMicros)
+                }
             } else {
                 self.occupied -= 1
+                self.returnSlot(&line)
             }
-        } else {
-            line.waiting.remove(connection: connection)
+        } else if line.waiting.remove(connection: connection), self.configuration.clustered {
+            line.changes.remove(connection: connection)
         }
     }
 
@@ -220,11 +235,14 @@ public struct AdmissionController: Sendable {
             for (listener, deadline) in line.held where deadline <= nowMicros {
                 line.held[listener] = nil
                 self.occupied -= 1
+                if self.configuration.clustered { line.changes.release(listenerID: listener) }
+                self.returnSlot(&line)
             }
             while let head = line.waiting.first,
                 let admission = self.admitIfRoom(&line, spaceID: spaceID, connection: head.connection, nowMicros: nowMicros)
             {
                 _ = line.waiting.popFirst()
+                if self.configuration.clustered { line.changes.remove(connection: head.connection) }
                 admitted.append(admission)
             }
             for update in line.waiting.positionUpdates(nowMicros: nowMicros, intervalMicros: self.configuration.positionUpdateMicros) {
@@ -238,6 +256,63 @@ public struct AdmissionController: Sendable {
         return (admitted, updates)
     }
 
+    // MARK: The cluster's line
+
+    /// The changes to a Space's line since the last call, for Redis.
+    public mutating func takeChanges(spaceID: String) -> LineChanges {
+        guard var line = self.lines.removeValue(forKey: spaceID) else { return LineChanges() }
+        defer { self.lines[spaceID] = line }
+        let changes = line.changes
+        line.changes = LineChanges()
+        return changes
+    }
+
+    /// Puts changes that never reached Redis back, before any taken since.
+    public mutating func restoreChanges(_ changes: LineChanges, spaceID: String) {
+        self.lines[spaceID]?.changes.restore(changes)
+    }
+
+    /// This node's line of a Space in order: what Redis is given when its copy starts anew.
+    public func lineEntries(spaceID: String) -> [(connection: UInt64, arrivalMicros: UInt64)] {
+        self.lines[spaceID]?.waiting.entries.map { (connection: $0.connection, arrivalMicros: $0.arrivalMicros) } ?? []
+    }
+
+    /// Slots of a Space held here for a resume: listener id → end of its grace period (µs).
+    public func heldSlots(spaceID: String) -> [UInt64: UInt64] { self.lines[spaceID]?.held ?? [:] }
+
+    /// Admissions per second here lately (what the other nodes count into their ETAs).
+    public func admissionsPerSecond(spaceID: String, nowMicros: UInt64) -> Double {
+        self.lines[spaceID]?.admissions.perSecond(nowMicros: nowMicros) ?? 0
+    }
+
+    /// Takes in what the cluster said of the whole line: this node's slots, the others' line and
+    /// rate, who of its own stand behind how many others. Returns the connections the line had
+    /// no place for, taken out of the line here.
+    public mutating func apply(_ view: LineView, spaceID: String, nowMicros: UInt64) -> [UInt64] {
+        guard var line = self.lines.removeValue(forKey: spaceID) else { return [] }
+        defer { self.lines[spaceID] = line }
+        line.capacity = max(0, view.granted)
+        line.othersRate = max(0, view.othersAdmissionsPerSecond)
+        line.waiting.othersWaiting = max(0, view.othersWaiting)
+        line.waiting.capacity = max(0, self.configuration.waitingRoomSize - max(0, view.othersWaiting))
+        line.waiting.setOthersAhead(view.othersAhead)
+        for listener in view.movedAway where line.held.removeValue(forKey: listener) != nil {
+            self.occupied -= 1
+        }
+        return view.refused.filter { line.waiting.remove(connection: $0) }
+    }
+
+    /// A listener whose node died resumes here: the cluster moved its slot to this node, so it
+    /// is held here for the grace period, as if it had dropped from this node.
+    public mutating func adoptHeldSlot(spaceID: String, listenerID: UInt64, nowMicros: UInt64) {
+        guard var line = self.lines.removeValue(forKey: spaceID) else { return }
+        defer { self.lines[spaceID] = line }
+        guard line.held[listenerID] == nil, line.active[listenerID] == nil else { return }
+        line.held[listenerID] = nowMicros + self.configuration.resumeGraceMicros
+        line.capacity += 1
+        self.occupied += 1
+    }
+
     /// Seconds to wait at `position`, from the Space's observed admission rate; nil while no
     /// rate has been observed.
     public func eta(spaceID: String, position: Int, nowMicros: UInt64) -> Int? {
@@ -245,8 +320,16 @@ public struct AdmissionController: Sendable {
     }
 
     private static func eta(_ line: Line, position: Int, _ nowMicros: UInt64) -> Int? {
-        guard let rate = line.admissions.perSecond(nowMicros: nowMicros), rate > 0 else { return nil }
+        let rate = (line.admissions.perSecond(nowMicros: nowMicros) ?? 0) + line.othersRate
+        guard rate > 0 else { return nil }
         return Int((Double(position) / rate).rounded(.up))
+    }
+
+    /// In a cluster, a slot freed while people wait on other nodes goes back to the whole line
+    /// (the next sync hands it to its first), not to the first in line here.
+    private func returnSlot(_ line: inout Line) {
+        guard self.configuration.clustered, line.waiting.othersWaiting > 0 else { return }
+        line.capacity = max(line.occupied, line.capacity - 1)
     }
 
     private mutating func admitIfRoom(_ line: inout Line, spaceID: String, connection: UInt64, nowMicros: UInt64) -> Admission? {

@@ -13,8 +13,18 @@ public struct ClusterKeys: Sendable, Equatable {
     public func space(_ id: String) -> String { "\(self.prefix):space:{\(id)}" }
     /// Hash: node id → "listeners,unix-µs" of that node's last heartbeat.
     public func listeners(_ id: String) -> String { "\(self.prefix):space:{\(id)}:listeners" }
-    /// Hash: node id → "slots,waiting,unix-µs", each node's lease of the Space's capacity.
+    /// Hash: node id → "granted,occupied,waiting,unix-µs,epoch,admissions-per-second", each
+    /// node's lease of the Space's capacity.
     public func slots(_ id: String) -> String { "\(self.prefix):space:{\(id)}:slots" }
+    /// Sorted set: the Space's one line, member "node/connection", score the arrival (Unix µs).
+    public func line(_ id: String) -> String { "\(self.prefix):space:{\(id)}:line" }
+    /// Hash: listener id → "<end of grace, unix µs>,<node>": slots held for a resume, which a
+    /// listener may take to another node.
+    public func held(_ id: String) -> String { "\(self.prefix):space:{\(id)}:held" }
+    /// Set: listener ids whose held slot another node took over; read and emptied by `node`.
+    public func moved(_ id: String, node: String) -> String { "\(self.prefix):space:{\(id)}:moved:\(node)" }
+    /// Set: listener ids whose slot moved to another node after their node died (each moves once).
+    public func resumed(_ id: String) -> String { "\(self.prefix):space:{\(id)}:resumed" }
     /// Set: the ids of every Space in the directory.
     public var spaces: String { "\(self.prefix):spaces" }
     /// String (JSON ``NodeLoad``), expiring after `cluster.nodeTTLSeconds`.

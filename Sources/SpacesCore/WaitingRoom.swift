@@ -4,17 +4,27 @@
 /// ticket (which carries its original arrival) keeps its place ahead of later arrivals.
 /// Bounded: when full, only an arrival earlier than the last in line gets in, and it bumps
 /// that last one.
+///
+/// In a cluster this room is one node's part of a Space's one line: each entry also counts the
+/// people on other nodes ahead of it (`othersAhead`, from Redis), so that its position is its
+/// place in the whole line.
 public struct WaitingRoom: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var connection: UInt64
         public var arrivalMicros: UInt64
+        /// People waiting on other nodes ahead of this one (0 on an embedded node).
+        public var othersAhead: Int
         var order: UInt64
         /// The position last announced to this connection, and when.
         var announcedPosition: Int
         var announcedMicros: UInt64
     }
 
-    public let capacity: Int
+    /// Places in this room. In a cluster, the Space's line size less the others' entries.
+    public var capacity: Int
+    /// What a newcomer is assumed to have ahead of it on other nodes until Redis ranks it:
+    /// everyone waiting elsewhere (a new arrival is the latest).
+    public var othersWaiting = 0
     /// The line lives in `storage[head...]`: taking the first in line only moves `head`, so an
     /// admission costs O(1) however long the line is; the spent front is dropped now and then.
     private var storage: [Entry] = []
@@ -66,8 +76,13 @@ public struct WaitingRoom: Sendable, Equatable {
             let mid = (low + high) / 2
             if self.storage[mid].arrivalMicros <= arrivalMicros { low = mid + 1 } else { high = mid }
         }
-        let position = low - self.head + 1
-        let entry = Entry(connection: connection, arrivalMicros: arrivalMicros, order: order, announcedPosition: position, announcedMicros: nowMicros)
+        // Between two rankings by Redis: as many others ahead as the one it stands before has.
+        let othersAhead = low < self.storage.count ? self.storage[low].othersAhead : self.othersWaiting
+        let position = low - self.head + 1 + othersAhead
+        let entry = Entry(
+            connection: connection, arrivalMicros: arrivalMicros, othersAhead: othersAhead, order: order,
+            announcedPosition: position, announcedMicros: nowMicros
+        )
         self.storage.insert(entry, at: low)
         if let bumped { return .placedBumping(position: position, bumped: bumped) }
         return .placed(position: position)
@@ -93,9 +108,18 @@ public struct WaitingRoom: Sendable, Equatable {
         return true
     }
 
-    /// 1-based position of a connection, nil if not in line.
+    /// 1-based position of a connection in the whole line, nil if not in line.
     public func position(of connection: UInt64) -> Int? {
-        self.entries.firstIndex(where: { $0.connection == connection }).map { $0 - self.head + 1 }
+        self.entries.firstIndex(where: { $0.connection == connection }).map { $0 - self.head + 1 + self.storage[$0].othersAhead }
+    }
+
+    /// Sets how many people on other nodes stand ahead of each connection (Redis's ranking);
+    /// connections not named keep theirs.
+    public mutating func setOthersAhead(_ ahead: [UInt64: Int]) {
+        guard !ahead.isEmpty else { return }
+        for index in self.head..<self.storage.count {
+            if let others = ahead[self.storage[index].connection] { self.storage[index].othersAhead = max(0, others) }
+        }
     }
 
     /// Connections whose position changed since it was last announced, at most once per
@@ -103,8 +127,8 @@ public struct WaitingRoom: Sendable, Equatable {
     public mutating func positionUpdates(nowMicros: UInt64, intervalMicros: UInt64) -> [(connection: UInt64, position: Int)] {
         var updates: [(connection: UInt64, position: Int)] = []
         for index in self.head..<self.storage.count {
-            let position = index - self.head + 1
             let entry = self.storage[index]
+            let position = index - self.head + 1 + entry.othersAhead
             guard entry.announcedPosition != position, nowMicros >= entry.announcedMicros + intervalMicros else { continue }
             self.storage[index].announcedPosition = position
             self.storage[index].announcedMicros = nowMicros

@@ -35,7 +35,7 @@ final class AdmissionGate: Sendable {
     let configuration: SpacesConfiguration.Admission
     private let controller: Mutex<AdmissionController>
     private let handles = Mutex<[UInt64: Handle]>([:])
-    private let nextConnection = Atomic<UInt64>(0)
+    private let nextConnection: Atomic<UInt64>
     private let signers: Mutex<TokenSigner>
     private var signer: TokenSigner { self.signers.withLock { $0 } }
     /// Whether `admission.secret` was configured (else a cluster shares one through Redis).
@@ -47,8 +47,20 @@ final class AdmissionGate: Sendable {
 
     /// `cluster.slotSpare`.
     private let slotSpare: Int
-    /// Spaces whose lease renewal is in flight.
-    private let renewing = Mutex<Set<String>>([])
+    /// In a cluster, this process's random epoch: the high 32 bits of every connection number
+    /// and listener id it hands out, so that ids are unique cluster-wide and the node a
+    /// resume token came from can be told (0 on an embedded node).
+    let epoch: UInt32
+    /// Each Space's exchange with Redis.
+    private struct SyncState {
+        var inFlight = false
+        /// Redis's copy of this node's line starts anew (first sync, and after a failed one).
+        var reset = true
+        var rankedMicros: UInt64 = 0
+    }
+    private let syncs = Mutex<[String: SyncState]>([:])
+    /// Listeners whose slot is still held by their (alive) old node: told to try again.
+    private let notYet = Mutex<[UInt64: UInt64]>([:])
 
     init(configuration: SpacesConfiguration, metrics: ServerMetrics) {
         self.slotSpare = configuration.cluster.slotSpare
@@ -62,10 +74,13 @@ final class AdmissionGate: Sendable {
                 joinBurst: Double(admission.joinBurst),
                 waitingRoomSize: admission.waitingRoomSize,
                 resumeGraceMicros: UInt64(admission.resumeGraceSeconds) * 1_000_000,
-                positionUpdateMicros: UInt64(admission.positionUpdateSeconds) * 1_000_000
+                positionUpdateMicros: UInt64(admission.positionUpdateSeconds) * 1_000_000,
+                clustered: configuration.cluster.isEnabled
             ),
             nowMicros: WallClock.nowMicros()
         ))
+        self.epoch = configuration.cluster.isEnabled ? UInt32.random(in: 1...UInt32.max) : 0
+        self.nextConnection = Atomic(UInt64(self.epoch) << 32)
         let secret = admission.secret.isEmpty ? Token.random(bytes: 32) : admission.secret
         self.signers = Mutex(Self.signer(secret))
         self.hasConfiguredSecret = !admission.secret.isEmpty
@@ -93,40 +108,129 @@ final class AdmissionGate: Sendable {
         }
     }
 
-    /// Renews this node's lease of every live Space's capacity; what is granted becomes the
-    /// line's capacity here.
+    /// Syncs this node's part of every live Space's line with the cluster and renews its lease
+    /// of the Space's capacity; what is granted becomes the line's capacity here.
     ///
-    /// While a renewal is in flight nobody more is admitted here (capacity = what is in use):
+    /// While a sync is in flight nobody more is admitted here (capacity = what is in use):
     /// the grant is at least what is in use when it is asked for, so this node never holds more
     /// listeners than its entry in Redis says, and the nodes together never more than the
     /// capacity. If Redis does not answer, the lease held before stands (a per-node reserve:
-    /// admissions go on within it during an outage).
-    private func renewLeases(registry: SpaceRegistry, broker: RedisBroker, spare: Int) {
+    /// admissions go on within it during an outage), and the next sync gives Redis this node's
+    /// whole line again.
+    private func syncLines(registry: SpaceRegistry, broker: RedisBroker, spare: Int) {
+        let now = WallClock.nowMicros()
+        let rankEvery = self.controller.withLock { $0.configuration.positionUpdateMicros }
         let wants = self.controller.withLock { controller in
-            controller.spaceIDs.compactMap { id -> (String, SlotLease, Int)? in
-                // One renewal per Space at a time: a late reply never overrides a newer lease.
-                guard let held = controller.capacity(spaceID: id), self.renewing.withLock({ $0.insert(id).inserted }) else { return nil }
-                let lease = SlotLease(occupied: controller.occupied(spaceID: id), waiting: controller.waiting(spaceID: id), spare: spare)
-                controller.setCapacity(spaceID: id, capacity: min(held, lease.need))
-                return (id, lease, held)
+            controller.spaceIDs.compactMap { id -> (String, LineSync, LineChanges, Int)? in
+                guard let held = controller.capacity(spaceID: id) else { return nil }
+                // One sync per Space at a time: a late reply never overrides a newer lease.
+                guard let (reset, rankAll) = self.syncs.withLock({ syncs -> (Bool, Bool)? in
+                    var state = syncs[id] ?? SyncState()
+                    guard !state.inFlight else { return nil }
+                    state.inFlight = true
+                    let rankAll = state.reset || now >= state.rankedMicros + rankEvery
+                    if rankAll { state.rankedMicros = now }
+                    syncs[id] = state
+                    return (state.reset, rankAll)
+                }) else { return nil }
+                let taken = controller.takeChanges(spaceID: id)
+                let entries = controller.lineEntries(spaceID: id)
+                var changes = taken
+                if reset {
+                    changes = LineChanges()
+                    for entry in entries { changes.add(connection: entry.connection, arrivalMicros: entry.arrivalMicros) }
+                    for (listener, until) in controller.heldSlots(spaceID: id) { changes.hold(listenerID: listener, untilMicros: until) }
+                    for listener in taken.released { changes.release(listenerID: listener) }
+                }
+                // Everyone now and then; newcomers at once, so their first position is corrected
+                // within a tick.
+                let ranks = entries.enumerated().compactMap { index, entry -> (connection: UInt64, index: Int)? in
+                    rankAll || taken.added[entry.connection] != nil ? (entry.connection, index) : nil
+                }
+                let occupied = controller.occupied(spaceID: id)
+                let sync = LineSync(
+                    occupied: occupied, waiting: entries.count, spare: spare,
+                    admissionsPerSecond: controller.admissionsPerSecond(spaceID: id, nowMicros: now), reset: reset,
+                    changes: changes, ranks: ranks
+                )
+                controller.setCapacity(spaceID: id, capacity: min(held, occupied))
+                return (id, sync, taken, held)
             }
         }
-        for (id, lease, held) in wants {
+        let size = self.configuration.waitingRoomSize
+        let grace = self.configuration.resumeGraceSeconds
+        for (id, sync, taken, held) in wants {
             guard let space = registry.space(id: id), space.state == .live else {
                 self.controller.withLock { $0.setCapacity(spaceID: id, capacity: held) }
-                self.renewing.withLock { _ = $0.remove(id) }
+                self.syncs.withLock { $0[id] = nil }
                 continue
             }
-            broker.lease(spaceID: id, capacity: space.capacity, lease).whenComplete { result in
-                defer { self.renewing.withLock { _ = $0.remove(id) } }
-                self.controller.withLock { controller in
-                    switch result {
-                    case .success(let granted): controller.setCapacity(spaceID: id, capacity: granted)
-                    case .failure: controller.setCapacity(spaceID: id, capacity: held)
+            broker.sync(spaceID: id, capacity: space.capacity, lineSize: size, epoch: self.epoch, graceSeconds: grace, sync)
+                .whenComplete { result in
+                    let refused: [UInt64] = self.controller.withLock { controller in
+                        switch result {
+                        case .success(let view):
+                            return controller.apply(view, spaceID: id, nowMicros: WallClock.nowMicros())
+                        case .failure:
+                            controller.setCapacity(spaceID: id, capacity: held)
+                            controller.restoreChanges(taken, spaceID: id)
+                            return []
+                        }
+                    }
+                    self.syncs.withLock { syncs in
+                        syncs[id]?.inFlight = false
+                        if case .failure = result { syncs[id]?.reset = true } else { syncs[id]?.reset = false }
+                    }
+                    if !refused.isEmpty {
+                        space.setWaiting(self.controller.withLock { $0.waiting(spaceID: id) })
+                        self.refuse(refused, reason: "the line is full across the cluster")
                     }
                 }
+        }
+    }
+
+    /// Refuses connections that lost their place in line, each with a ticket for its arrival.
+    private func refuse(_ connections: [UInt64], reason: String) {
+        let handles = self.handles.withLock { handles in connections.compactMap { handles[$0] } }
+        let retry = self.configuration.retryAfterSeconds
+        for handle in handles {
+            self.metrics.refused(.waitingRoomFull)
+            handle.run { [self] connection in
+                guard let arrival = connection.arrivalMicros else { return }
+                connection.refuse(reason: reason, retryAfterSeconds: retry, ticket: self.ticket(space: connection.space, arrivalMicros: arrival))
             }
         }
+    }
+
+    // MARK: Resuming from another node
+
+    /// Before the upgrade of a join that resumes from another node's listener: moves its slot
+    /// here if the cluster still holds one for it. Completes when decided (never fails).
+    func claimResume(space: LiveSpace, query: [String: String], eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        guard let broker = space.broker as? RedisBroker, let resume = query["resume"],
+            let token = try? self.signer.verify(resume, kind: .resume, spaceID: space.id, nowMicros: WallClock.nowMicros())
+        else { return eventLoop.makeSucceededVoidFuture() }
+        let listener = token.value
+        let epoch = UInt32(truncatingIfNeeded: listener >> 32)
+        guard epoch != 0, epoch != self.epoch,
+            !self.controller.withLock({ $0.holdsSlot(spaceID: space.id, listenerID: listener) })
+        else { return eventLoop.makeSucceededVoidFuture() }
+        return broker.claim(spaceID: space.id, listenerID: listener, epoch: self.epoch, graceSeconds: self.configuration.resumeGraceSeconds)
+            .hop(to: eventLoop)
+            .map { claim in
+                switch claim {
+                case .moved:
+                    self.controller.withLock { $0.adoptHeldSlot(spaceID: space.id, listenerID: listener, nowMicros: WallClock.nowMicros()) }
+                case .notYet:
+                    // Bounded like the line: at worst a resume is then judged as an arrival.
+                    self.notYet.withLock { notYet in
+                        if notYet.count < self.configuration.waitingRoomSize { notYet[listener] = WallClock.nowMicros() + 2_000_000 }
+                    }
+                case .none:
+                    break
+                }
+            }
+            .recover { _ in }
     }
 
     /// Forgets the Space's line; waiting connections are told it ended.
@@ -172,6 +276,11 @@ final class AdmissionGate: Sendable {
             } catch {
                 return .failure(APIError(.badTicket, "resume token refused: \(error.description)"))
             }
+        }
+        if let listener = plan.resumeListenerID, let until = self.notYet.withLock({ $0[listener] }), until > now {
+            return .failure(APIError(
+                .unavailable, "your slot is still held by the node you were on; try again in a second", retryAfterSeconds: 1
+            ))
         }
         let accepted = self.controller.withLock { controller in
             if let listener = plan.resumeListenerID, controller.holdsSlot(spaceID: space.id, listenerID: listener) { return true }
@@ -273,12 +382,15 @@ final class AdmissionGate: Sendable {
         defer {
             // After this tick's admissions: the grant arrives before the next tick's.
             if let broker = registry.broker as? RedisBroker {
-                self.renewLeases(registry: registry, broker: broker, spare: self.slotSpare)
+                self.syncLines(registry: registry, broker: broker, spare: self.slotSpare)
             }
         }
         let now = WallClock.nowMicros()
         self.redeemed.withLock { redeemed in
             if redeemed.values.contains(where: { $0 < now }) { redeemed = redeemed.filter { $0.value >= now } }
+        }
+        self.notYet.withLock { notYet in
+            if notYet.values.contains(where: { $0 <= now }) { notYet = notYet.filter { $0.value > now } }
         }
         let (admitted, updates, waiting) = self.controller.withLock { controller in
             let (admitted, updates) = controller.tick(nowMicros: now)

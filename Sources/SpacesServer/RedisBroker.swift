@@ -40,28 +40,145 @@ final class RedisBroker: Broker {
         return 1
         """)
 
-    /// Renews this node's lease of a Space's capacity, atomically against the others' fresh
-    /// leases. ARGV: node, occupied, waiting, spare, capacity, now µs, stale-before µs. Each
-    /// entry is "slots,waiting,at". The arithmetic is ``SlotLease/grant(capacity:othersLeased:othersWaiting:)``.
-    static let leaseScript = RedisScript("""
+    /// One lease entry: "granted,occupied,waiting,at µs,epoch,admissions per second".
+    private static let entryPattern = "'^(%d+),(%d+),(%d+),(%d+),(%d+),([%d%.]+)$'"
+
+    /// Syncs this node's part of a Space's one line and renews its lease, atomically against
+    /// the other nodes (``LineSync`` in, ``LineView`` out; the arithmetic is ``SlotLease``).
+    /// KEYS: slots, line, held, moved-from-this-node. ARGV: node, occupied, waiting, spare,
+    /// capacity, now, stale-before, reserve-before, epoch, rate, line size, reset, then counts
+    /// and lists of adds (connection, arrival), removes, holds (listener, until), releases and
+    /// ranks (connection, index here). A stale node's line is dropped; its occupied slots stay
+    /// reserved for its listeners to resume elsewhere until reserve-before, then go.
+    static let syncScript = RedisScript("""
+        local node, pattern = ARGV[1], \(entryPattern)
+        local prefix = node .. '/'
+        local function forget(owner)
+          local p = owner .. '/'
+          for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+            if string.sub(m, 1, #p) == p then redis.call('ZREM', KEYS[2], m) end
+          end
+        end
+        local stale, reserveBefore = tonumber(ARGV[7]), tonumber(ARGV[8])
+        local othersLeased, othersOccupied, othersRate = 0, 0, 0
         local entries = redis.call('HGETALL', KEYS[1])
-        local others, waiting = 0, 0
         for i = 1, #entries, 2 do
-          if entries[i] ~= ARGV[1] then
-            local slots, line, at = string.match(entries[i + 1], '^(%d+),(%d+),(%d+)$')
-            if slots and tonumber(at) >= tonumber(ARGV[7]) then
-              others = others + tonumber(slots)
-              waiting = waiting + tonumber(line)
+          local owner = entries[i]
+          if owner ~= node then
+            local g, o, w, at, e, r = string.match(entries[i + 1], pattern)
+            if not g then
+              redis.call('HDEL', KEYS[1], owner)
+            elseif tonumber(at) >= stale then
+              othersLeased = othersLeased + tonumber(g)
+              othersOccupied = othersOccupied + tonumber(o)
+              othersRate = othersRate + tonumber(r)
             else
-              redis.call('HDEL', KEYS[1], entries[i])
+              if tonumber(w) > 0 then forget(owner) end
+              if tonumber(at) < reserveBefore then
+                redis.call('HDEL', KEYS[1], owner)
+              else
+                othersLeased = othersLeased + tonumber(o)
+                othersOccupied = othersOccupied + tonumber(o)
+                if tonumber(w) > 0 then redis.call('HSET', KEYS[1], owner, o .. ',' .. o .. ',0,' .. at .. ',' .. e .. ',0') end
+              end
             end
           end
         end
-        local need, line, spare, capacity = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-        if waiting > 0 then spare = 0 end
-        local grant = math.max(need, math.min(need + line + spare, capacity - others))
-        redis.call('HSET', KEYS[1], ARGV[1], grant .. ',' .. line .. ',' .. ARGV[6])
-        return grant
+        if ARGV[12] == '1' then forget(node) end
+        local nAdd, nRemove, nHold, nRelease, nRank = tonumber(ARGV[13]), tonumber(ARGV[14]), tonumber(ARGV[15]), tonumber(ARGV[16]), tonumber(ARGV[17])
+        local at = 18
+        local adds = at; at = at + 2 * nAdd
+        for i = 0, nRemove - 1 do redis.call('ZREM', KEYS[2], prefix .. ARGV[at + i]) end
+        at = at + nRemove
+        for i = 0, nHold - 1 do redis.call('HSET', KEYS[3], ARGV[at + 2 * i], ARGV[at + 2 * i + 1] .. ',' .. node) end
+        if nHold > 0 then redis.call('PEXPIRE', KEYS[3], 86400000) end
+        at = at + 2 * nHold
+        for i = 0, nRelease - 1 do redis.call('HDEL', KEYS[3], ARGV[at + i]) end
+        at = at + nRelease
+        local size, count, refused = tonumber(ARGV[11]), redis.call('ZCARD', KEYS[2]), {}
+        for i = 0, nAdd - 1 do
+          if count < size then
+            count = count + redis.call('ZADD', KEYS[2], ARGV[adds + 2 * i + 1], prefix .. ARGV[adds + 2 * i])
+          else
+            refused[#refused + 1] = ARGV[adds + 2 * i]
+          end
+        end
+        local mine = math.max(0, tonumber(ARGV[3]) - #refused)
+        local need, capacity = tonumber(ARGV[2]), tonumber(ARGV[5])
+        local free, first = math.max(0, capacity - othersOccupied - need), 0
+        if free > 0 and count > 0 then
+          for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, math.min(free, 4096) - 1)) do
+            if string.sub(m, 1, #prefix) == prefix then first = first + 1 end
+          end
+        end
+        local spare = tonumber(ARGV[4])
+        if count > 0 then spare = 0 end
+        local grant = math.max(need, math.min(need + first + spare, capacity - othersLeased))
+        redis.call('HSET', KEYS[1], node, grant .. ',' .. need .. ',' .. mine .. ',' .. ARGV[6] .. ',' .. ARGV[9] .. ',' .. ARGV[10])
+        redis.call('PEXPIRE', KEYS[1], 86400000)
+        if count > 0 then redis.call('PEXPIRE', KEYS[2], 86400000) end
+        local ahead = {}
+        for i = 0, nRank - 1 do
+          local rank = redis.call('ZRANK', KEYS[2], prefix .. ARGV[at + 2 * i])
+          if rank then
+            ahead[#ahead + 1] = ARGV[at + 2 * i]
+            ahead[#ahead + 1] = math.max(0, rank - tonumber(ARGV[at + 2 * i + 1]))
+          end
+        end
+        local moved = redis.call('SMEMBERS', KEYS[4])
+        if #moved > 0 then redis.call('DEL', KEYS[4]) end
+        return {grant, math.max(0, count - mine), math.floor(othersRate * 1000), refused, ahead, moved}
+        """)
+
+    /// Moves a listener's slot to this node when it resumes here from another: a slot its node
+    /// holds for it (the node is alive; it learns at its next sync), or one of a dead node's
+    /// reserved slots (each listener once). KEYS: slots, held, resumed, the moved sets' name
+    /// without the node. ARGV: node, listener
+    /// id, its epoch, now, stale-before, reserve-before, this node's epoch, grace ms.
+    /// 1: moved here; 0: no slot to move (an ordinary arrival); -1: its node is alive and holds
+    /// no slot for it yet (the old socket is not closed there): try again shortly.
+    static let claimScript = RedisScript("""
+        local node, pattern = ARGV[1], \(entryPattern)
+        local function take(owner, entry)
+          local g, o, w, at, e, r = string.match(entry, pattern)
+          local left = math.max(0, tonumber(o) - 1)
+          redis.call('HSET', KEYS[1], owner, math.max(0, tonumber(g) - 1) .. ',' .. left .. ',' .. w .. ',' .. at .. ',' .. e .. ',' .. r)
+          local mg, mo, mw, mat, me, mr = '0', '0', '0', ARGV[4], ARGV[7], '0'
+          local mine = redis.call('HGET', KEYS[1], node)
+          if mine then
+            local a, b, c, d, f, h = string.match(mine, pattern)
+            if a then mg, mo, mw, mat, me, mr = a, b, c, d, f, h end
+          end
+          redis.call('HSET', KEYS[1], node, (tonumber(mg) + 1) .. ',' .. (tonumber(mo) + 1) .. ',' .. mw .. ',' .. mat .. ',' .. me .. ',' .. mr)
+        end
+        local held = redis.call('HGET', KEYS[2], ARGV[2])
+        if held then
+          local untilMicros, owner = string.match(held, '^(%d+),(.+)$')
+          redis.call('HDEL', KEYS[2], ARGV[2])
+          if owner and owner ~= node and tonumber(untilMicros) > tonumber(ARGV[4]) then
+            local entry = redis.call('HGET', KEYS[1], owner)
+            if entry and string.match(entry, pattern) then
+              take(owner, entry)
+              redis.call('SADD', KEYS[4] .. owner, ARGV[2])
+              redis.call('PEXPIRE', KEYS[4] .. owner, 86400000)
+              return 1
+            end
+          end
+          return 0
+        end
+        local entries = redis.call('HGETALL', KEYS[1])
+        for i = 1, #entries, 2 do
+          local g, o, w, at, e, r = string.match(entries[i + 1], pattern)
+          if g and e == ARGV[3] and entries[i] ~= node then
+            if tonumber(at) >= tonumber(ARGV[5]) then return -1 end
+            if tonumber(at) < tonumber(ARGV[6]) or tonumber(o) < 1 then return 0 end
+            if redis.call('SADD', KEYS[3], ARGV[2]) == 0 then return 0 end
+            redis.call('PEXPIRE', KEYS[3], ARGV[8])
+            take(entries[i], entries[i + 1])
+            return 1
+          end
+        end
+        return 0
         """)
 
     init(settings: SpacesConfiguration.Cluster, eventLoop: any EventLoop, logger: Logger) throws {
@@ -138,6 +255,8 @@ final class RedisBroker: Broker {
         _ = self.client.send([
             RedisCommand("HSET", .string(self.keys.space(space.id)), "state", .string(record.state.rawValue), "ended", RedisArgument(record.endedMicros)),
             RedisCommand("PUBLISH", .string(self.keys.events), .string("ended \(space.id)")),
+            // The line and the leases of an ended Space serve nobody.
+            RedisCommand("UNLINK", .string(self.keys.line(space.id)), .string(self.keys.slots(space.id)), .string(self.keys.held(space.id))),
         ])
     }
 
@@ -186,17 +305,79 @@ final class RedisBroker: Broker {
         }.hop(to: eventLoop)
     }
 
-    /// Renews this node's lease of `spaceID`'s capacity; the future holds the slots granted.
-    func lease(spaceID: String, capacity: Int, _ lease: SlotLease) -> EventLoopFuture<Int> {
+    /// Syncs this node's part of `spaceID`'s line and renews its lease (``syncScript``).
+    func sync(spaceID: String, capacity: Int, lineSize: Int, epoch: UInt32, graceSeconds: Int, _ sync: LineSync) -> EventLoopFuture<LineView> {
         let now = WallClock.nowMicros()
         let stale = now &- UInt64(self.settings.nodeTTLSeconds) * 1_000_000
-        return self.client.evaluate(
-            Self.leaseScript, keys: [.string(self.keys.slots(spaceID))],
-            arguments: [.string(self.nodeID), RedisArgument(lease.need), RedisArgument(lease.waiting), RedisArgument(lease.spare),
-                        RedisArgument(capacity), RedisArgument(now), RedisArgument(stale)]
-        ).flatMapThrowing { reply in
-            guard let granted = reply.integer else { throw RedisError.unexpectedReply("lease: \(reply)") }
-            return Int(granted)
+        let reserveBefore = stale &- UInt64(max(0, graceSeconds)) * 1_000_000
+        let adds = sync.changes.addedInOrder
+        let holds = sync.changes.held.sorted { $0.key < $1.key }
+        var arguments: [RedisArgument] = [
+            .string(self.nodeID), RedisArgument(sync.occupied), RedisArgument(sync.waiting), RedisArgument(sync.spare),
+            RedisArgument(capacity), RedisArgument(now), RedisArgument(stale), RedisArgument(reserveBefore),
+            .string(String(epoch)), .string(String(format: "%.3f", max(0, sync.admissionsPerSecond))), RedisArgument(lineSize),
+            .string(sync.reset ? "1" : "0"),
+            RedisArgument(adds.count), RedisArgument(sync.changes.removed.count), RedisArgument(holds.count),
+            RedisArgument(sync.changes.released.count), RedisArgument(sync.ranks.count),
+        ]
+        arguments.reserveCapacity(arguments.count + 2 * adds.count + sync.changes.removed.count + 2 * holds.count + sync.changes.released.count + 2 * sync.ranks.count)
+        for add in adds { arguments += [RedisArgument(add.connection), RedisArgument(add.arrivalMicros)] }
+        for connection in sync.changes.removed { arguments.append(RedisArgument(connection)) }
+        for (listener, until) in holds { arguments += [RedisArgument(listener), RedisArgument(until)] }
+        for listener in sync.changes.released { arguments.append(RedisArgument(listener)) }
+        for rank in sync.ranks { arguments += [RedisArgument(rank.connection), RedisArgument(rank.index)] }
+        let keys: [RedisArgument] = [
+            .string(self.keys.slots(spaceID)), .string(self.keys.line(spaceID)), .string(self.keys.held(spaceID)),
+            .string(self.keys.moved(spaceID, node: self.nodeID)),
+        ]
+        return self.client.evaluate(Self.syncScript, keys: keys, arguments: arguments).flatMapThrowing { reply in
+            guard let parts = reply.elements, parts.count == 6, let granted = parts[0].integer, let othersWaiting = parts[1].integer,
+                let rate = parts[2].integer
+            else { throw RedisError.unexpectedReply("line sync: \(reply)") }
+            let number: (RESPValue) -> UInt64? = { $0.string.flatMap { UInt64($0) } }
+            var ahead: [UInt64: Int] = [:]
+            let pairs = parts[4].elements ?? []
+            for index in stride(from: 0, to: pairs.count - 1, by: 2) {
+                if let connection = number(pairs[index]), let others = pairs[index + 1].integer { ahead[connection] = Int(others) }
+            }
+            return LineView(
+                granted: Int(granted), othersWaiting: Int(othersWaiting), othersAdmissionsPerSecond: Double(rate) / 1000,
+                othersAhead: ahead, refused: (parts[3].elements ?? []).compactMap(number),
+                movedAway: (parts[5].elements ?? []).compactMap(number)
+            )
+        }
+    }
+
+    /// What ``claimScript`` found for a listener resuming here from another node.
+    enum Claim: Sendable, Equatable {
+        /// Its slot moved here: it is held here for it now.
+        case moved
+        /// No slot to move: it joins as an ordinary arrival.
+        case none
+        /// Its node is alive and has not released it yet: ask again shortly.
+        case notYet
+    }
+
+    /// Moves `listenerID`'s slot from the node that held it to this one (``claimScript``).
+    func claim(spaceID: String, listenerID: UInt64, epoch: UInt32, graceSeconds: Int) -> EventLoopFuture<Claim> {
+        let now = WallClock.nowMicros()
+        let stale = now &- UInt64(self.settings.nodeTTLSeconds) * 1_000_000
+        let reserveBefore = stale &- UInt64(max(0, graceSeconds)) * 1_000_000
+        let keys: [RedisArgument] = [
+            .string(self.keys.slots(spaceID)), .string(self.keys.held(spaceID)), .string(self.keys.resumed(spaceID)),
+            .string(self.keys.moved(spaceID, node: "")),
+        ]
+        let arguments: [RedisArgument] = [
+            .string(self.nodeID), RedisArgument(listenerID), .string(String(listenerID >> 32)), RedisArgument(now),
+            RedisArgument(stale), RedisArgument(reserveBefore), .string(String(epoch)), RedisArgument(max(1, graceSeconds) * 2000),
+        ]
+        return self.client.evaluate(Self.claimScript, keys: keys, arguments: arguments).flatMapThrowing { reply in
+            switch reply.integer {
+            case 1: .moved
+            case 0: .none
+            case -1: .notYet
+            default: throw RedisError.unexpectedReply("claim: \(reply)")
+            }
         }
     }
 

@@ -52,12 +52,20 @@ extension SpacesAPI {
         }
     }
 
-    /// Resolves the Space a WebSocket request is for, if it names one.
+    /// Resolves the Space a WebSocket request is for, if it names one; a listener resuming
+    /// from another node has its slot moved here first (``AdmissionGate/claimResume(space:query:eventLoop:)``).
     func resolve(_ head: HTTPRequestHead, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
-        guard self.registry.broker != nil, let id = Route(path: RequestTarget(head.uri).path).spaceID else {
+        let target = RequestTarget(head.uri)
+        let route = Route(path: target.path)
+        guard self.registry.broker != nil, let id = route.spaceID else {
             return eventLoop.makeSucceededVoidFuture()
         }
-        return self.resolve(id, on: eventLoop).map { _ in }.recover { _ in }
+        return self.resolve(id, on: eventLoop).flatMap { space in
+            guard let space, case .listen = route, space.state == .live, target.query["resume"] != nil else {
+                return eventLoop.makeSucceededVoidFuture()
+            }
+            return self.gate.claimResume(space: space, query: target.query, eventLoop: eventLoop)
+        }.recover { _ in }
     }
 
     /// A Space's info with the listeners of every node, and a `listenURL` on a node with room.

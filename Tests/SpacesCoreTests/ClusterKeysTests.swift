@@ -8,6 +8,8 @@ final class ClusterKeysTests: XCTestCase {
         XCTAssertEqual(keys.listeners("abc"), "spaces:space:{abc}:listeners")
         XCTAssertEqual(keys.audio("abc"), "spaces:audio:{abc}")
         XCTAssertEqual(keys.node("n1"), "spaces:node:n1")
+        XCTAssertEqual(keys.line("abc"), "spaces:space:{abc}:line", "the line shares the Space's slot on Redis Cluster")
+        XCTAssertEqual(keys.resumed("abc"), "spaces:space:{abc}:resumed")
     }
 
     func testTheSpaceOfAnAudioChannel() {

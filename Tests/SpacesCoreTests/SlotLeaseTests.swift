@@ -2,24 +2,28 @@ import SpacesCore
 import XCTest
 
 final class SlotLeaseTests: XCTestCase {
-    func testAGrantCoversTheLineAndASpareWithinWhatTheOthersLeave() {
-        let lease = SlotLease(occupied: 10, waiting: 5, spare: 4)
+    func testAGrantCoversItsPeopleAtTheHeadOfTheLineWithinWhatTheOthersLeave() {
+        let lease = SlotLease(occupied: 10, spare: 4)
         XCTAssertEqual(lease.need, 10)
-        XCTAssertEqual(lease.want(othersWaiting: 0), 19)
-        XCTAssertEqual(lease.grant(capacity: 100, othersLeased: 0), 19)
-        XCTAssertEqual(lease.grant(capacity: 100, othersLeased: 85), 15, "what the others leave")
+        XCTAssertEqual(lease.grant(capacity: 100, othersLeased: 0, mineAmongFirst: 5, lineWaiting: 8), 15, "no spare while anyone waits")
+        XCTAssertEqual(lease.grant(capacity: 100, othersLeased: 87, mineAmongFirst: 5, lineWaiting: 8), 13, "what the others leave")
     }
 
-    func testNoSpareIsKeptWhileAnotherNodesLineWaits() {
-        let lease = SlotLease(occupied: 4, waiting: 0, spare: 1)
-        XCTAssertEqual(lease.grant(capacity: 6, othersLeased: 1), 5)
-        XCTAssertEqual(lease.grant(capacity: 6, othersLeased: 1, othersWaiting: 3), 4, "the spare goes to those who wait")
+    func testASpareIsKeptOnlyWhileNobodyWaitsAnywhere() {
+        let lease = SlotLease(occupied: 4, spare: 2)
+        XCTAssertEqual(lease.grant(capacity: 10, othersLeased: 1, mineAmongFirst: 0, lineWaiting: 0), 6)
+        XCTAssertEqual(lease.grant(capacity: 10, othersLeased: 1, mineAmongFirst: 0, lineWaiting: 3), 4, "the free slots go to those who wait")
     }
 
     func testNobodyAdmittedIsEverLetGo() {
-        let lease = SlotLease(occupied: 10, waiting: 5, spare: 4)
-        XCTAssertEqual(lease.grant(capacity: 100, othersLeased: 100), 10)
-        XCTAssertEqual(SlotLease(occupied: 0, waiting: 3, spare: 1).grant(capacity: 5, othersLeased: 9), 0)
+        let lease = SlotLease(occupied: 10, spare: 4)
+        XCTAssertEqual(lease.grant(capacity: 100, othersLeased: 100, mineAmongFirst: 3, lineWaiting: 3), 10)
+        XCTAssertEqual(SlotLease(occupied: 0, spare: 1).grant(capacity: 5, othersLeased: 9, mineAmongFirst: 2, lineWaiting: 2), 0)
+    }
+
+    func testTheFreeSlotsAreTheCapacityLessWhatEveryNodeOccupies() {
+        XCTAssertEqual(SlotLease.free(capacity: 10, occupiedEverywhere: 7), 3)
+        XCTAssertEqual(SlotLease.free(capacity: 10, occupiedEverywhere: 12), 0)
     }
 
     func testAnAdmissionControllerFillsOnlyItsLease() {

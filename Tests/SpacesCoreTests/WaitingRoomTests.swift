@@ -246,4 +246,17 @@ final class WaitingRoomTests: XCTestCase {
         // Usable again afterwards.
         XCTAssertEqual(room.enter(connection: 1, arrivalMicros: self.t0, nowMicros: self.t0), .placed(position: 1))
     }
+
+    func testInAClusterAPositionCountsThoseAheadOnOtherNodes() {
+        var room = WaitingRoom(capacity: 10)
+        room.othersWaiting = 3
+        XCTAssertEqual(room.enter(connection: 1, arrivalMicros: self.t0 + 100, nowMicros: self.t0), .placed(position: 4))
+        XCTAssertEqual(room.enter(connection: 2, arrivalMicros: self.t0 + 300, nowMicros: self.t0), .placed(position: 5))
+        room.setOthersAhead([1: 1, 2: 2])
+        XCTAssertEqual(room.position(of: 1), 2)
+        XCTAssertEqual(room.position(of: 2), 4)
+        // Between two rankings, one entering before 2 is assumed to have 2's others ahead of it.
+        XCTAssertEqual(room.enter(connection: 3, arrivalMicros: self.t0 + 200, nowMicros: self.t0), .placed(position: 4))
+        XCTAssertEqual(room.position(of: 2), 5)
+    }
 }

@@ -178,6 +178,43 @@ final class ClusterTests: XCTestCase {
         for task in tasks { try await task.value }
     }
 
+    func testOneLineAcrossNodesFirstInFirstOutWithPositionsThatNeverGoBack() async throws {
+        let a = try await self.node("a") { $0.admission.waitingRoomSize = 4 }
+        let b = try await self.node("b") { $0.admission.waitingRoomSize = 4 }
+        let space = try await a.createSpace(capacity: 2)
+        let onA = try a.url("/v1/spaces/\(space.id)/listen")
+        let onB = try b.url("/v1/spaces/\(space.id)/listen")
+        let seated = [try await TestListener.connect(onA), try await TestListener.connect(onA)]
+        try await eventually { seated.allSatisfy { $0.welcome != nil } }
+        // Four arrivals, alternating nodes, each a tick or more after the last.
+        var waiting: [TestListener] = []
+        for url in [onB, onA, onB, onA] {
+            waiting.append(try await TestListener.connect(url))
+            try await Task.sleep(for: .milliseconds(400))
+        }
+        try await eventually(timeout: .seconds(8)) { waiting.map { $0.positions.last } == [1, 2, 3, 4] }
+        XCTAssertTrue(waiting.allSatisfy { $0.welcome == nil })
+        // The line is full across the cluster (4): B, holding two of it, has no room for a fifth.
+        do {
+            _ = try await TestListener.connect(onB)
+            XCTFail("a fifth place in a line of four")
+        } catch {}
+
+        // A slot frees on A: it goes to the first in line, who waits on B.
+        await seated[0].close()
+        try await eventually(timeout: .seconds(5)) { waiting[0].welcome != nil }
+        XCTAssertNil(waiting[1].welcome, "the second in line waits, though it stands on the node with the free slot")
+        try await eventually(timeout: .seconds(5)) { waiting[1].positions.last == 1 && waiting[3].positions.last == 3 }
+        await seated[1].close()
+        try await eventually(timeout: .seconds(5)) { waiting[1].welcome != nil }
+        XCTAssertNil(waiting[2].welcome)
+        for (index, listener) in waiting.enumerated() {
+            let positions = listener.positions
+            XCTAssertEqual(positions, positions.sorted(by: >), "listener \(index + 1) went back in line: \(positions)")
+        }
+        for listener in waiting { await listener.close() }
+    }
+
     func testAKilledNodeDropsOutOfTheClusterByItself() async throws {
         let a = try await self.node("a") { $0.cluster.nodeTTLSeconds = 1 }
         let spaces = ListenerPageBrowserTests.productsDirectory().appendingPathComponent("spaces")
