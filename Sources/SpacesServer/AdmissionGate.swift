@@ -86,6 +86,9 @@ final class AdmissionGate: Sendable {
         self.hasConfiguredSecret = !admission.secret.isEmpty
     }
 
+    /// Slots of a Space in use here (admitted and held for a resume).
+    func occupied(spaceID: String) -> Int { self.controller.withLock { $0.occupied(spaceID: spaceID) } }
+
     /// Listener connections on this node, admitted or waiting.
     var connectionCount: Int { self.handles.withLock { $0.count } }
 

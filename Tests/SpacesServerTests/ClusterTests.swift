@@ -215,23 +215,124 @@ final class ClusterTests: XCTestCase {
         for listener in waiting { await listener.close() }
     }
 
-    func testAKilledNodeDropsOutOfTheClusterByItself() async throws {
-        let a = try await self.node("a") { $0.cluster.nodeTTLSeconds = 1 }
+    /// A real `spaces serve` process in the cluster (nodeTTLSeconds 1): one that can be killed.
+    private func processNode(_ id: String) throws -> (Process, Int) {
         let spaces = ListenerPageBrowserTests.productsDirectory().appendingPathComponent("spaces")
         let port = try RedisServerProcess.freePort()
         let process = Process()
         process.executableURL = spaces
         process.arguments = [
-            "serve", "--port", String(port), "--host-key", TestServer.hostKey, "--cluster", self.redis.url, "--node-id", "doomed",
+            "serve", "--port", String(port), "--host-key", TestServer.hostKey, "--cluster", self.redis.url, "--node-id", id,
             "--log-level", "error",
         ]
-        let config = FileManager.default.temporaryDirectory.appendingPathComponent("spaces-doomed-\(UUID().uuidString).yaml")
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("spaces-\(id)-\(UUID().uuidString).yaml")
         try "cluster:\n  nodeTTLSeconds: 1\n  heartbeatMs: 100\n".write(to: config, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: config) }
         process.arguments! += ["--config", config.path]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        // The node has read its configuration once it beats; the file may go then.
+        Task {
+            try? await Task.sleep(for: .seconds(5))
+            try? FileManager.default.removeItem(at: config)
+        }
+        return (process, port)
+    }
+
+    /// Resumes on `url` with `token`, asking again while the answer is 503 (the slot is still
+    /// held by a node that is not yet known dead).
+    private func resume(_ url: String, token: String, within: Duration = .seconds(10)) async throws -> TestListener {
+        let deadline = ContinuousClock.now + within
+        while true {
+            do {
+                return try await TestListener.connect(ServerURL("\(url)?resume=\(token)"))
+            } catch let refused as WebSocketClient.Refused where refused.status == 503 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
+    func testListenersOfAKilledNodeResumeOnAnotherWithoutQueueing() async throws {
+        let a = try await self.node("a") { $0.cluster.nodeTTLSeconds = 1 }
+        let (process, port) = try self.processNode("doomed")
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let broker = try XCTUnwrap(a.server.broker)
+        try await eventually(timeout: .seconds(10)) { (try? await broker.liveNodes().get().map(\.id).sorted()) == ["a", "doomed"] }
+        let space = try await a.createSpace(capacity: 3)
+        let onDoomed = try ServerURL("ws://127.0.0.1:\(port)/v1/spaces/\(space.id)/listen")
+        var doomed: [TestListener] = []
+        for _ in 0..<3 { doomed.append(try await TestListener.connect(onDoomed)) }
+        try await eventually(timeout: .seconds(5)) { doomed.allSatisfy { $0.welcome != nil } }
+        // The Space is full: one more, on A, waits.
+        let latecomer = try await TestListener.connect(a.url("/v1/spaces/\(space.id)/listen"))
+        try await eventually(timeout: .seconds(5)) { latecomer.positions.last == 1 }
+
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try await eventually(timeout: .seconds(5)) { doomed.allSatisfy(\.finished) }
+        let onA = "ws://127.0.0.1:\(a.port)/v1/spaces/\(space.id)/listen"
+        for listener in doomed {
+            let before = try XCTUnwrap(listener.welcome)
+            let resumed = try await self.resume(onA, token: try XCTUnwrap(before.resumeToken))
+            try await eventually(timeout: .seconds(5)) { resumed.welcome != nil || resumed.finished }
+            XCTAssertEqual(resumed.welcome?.listenerId, before.listenerId, "resumed as the same listener")
+            XCTAssertTrue(resumed.positions.isEmpty, "never queued: \(resumed.positions)")
+        }
+        XCTAssertEqual(a.server.relay.listenerCount, 3)
+        XCTAssertNil(latecomer.welcome, "the dead node's slots were kept for its listeners, not given to the line")
+        let replayed = try await TestListener.connect(ServerURL("\(onA)?resume=\(try XCTUnwrap(doomed[0].welcome?.resumeToken))"))
+        try await eventually(timeout: .seconds(5)) { replayed.welcome != nil }
+        try await eventually(timeout: .seconds(5)) { a.server.relay.listenerCount == 3 }
+        XCTAssertEqual(a.server.gate.occupied(spaceID: space.id), 3, "a token shown twice replaces its own connection, it takes no second slot")
+    }
+
+    func testADeadNodesSlotsAreReleasedAfterTheGracePeriod() async throws {
+        let a = try await self.node("a") { $0.cluster.nodeTTLSeconds = 1; $0.admission.resumeGraceSeconds = 2 }
+        let (process, port) = try self.processNode("doomed")
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let broker = try XCTUnwrap(a.server.broker)
+        try await eventually(timeout: .seconds(10)) { (try? await broker.liveNodes().get().map(\.id).sorted()) == ["a", "doomed"] }
+        let space = try await a.createSpace(capacity: 1)
+        let gone = try await TestListener.connect(ServerURL("ws://127.0.0.1:\(port)/v1/spaces/\(space.id)/listen"))
+        try await eventually(timeout: .seconds(5)) { gone.welcome != nil }
+        let latecomer = try await TestListener.connect(a.url("/v1/spaces/\(space.id)/listen"))
+        try await eventually(timeout: .seconds(5)) { latecomer.positions.last == 1 }
+        let killed = ContinuousClock.now
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        // Nobody resumes: after the node's timeout (1 s) and the grace period (2 s) the slot is the line's.
+        try await eventually(timeout: .seconds(8)) { latecomer.welcome != nil }
+        let waited = ContinuousClock.now - killed
+        XCTAssertGreaterThan(waited, .seconds(2), "the slot was kept for the grace period")
+    }
+
+    func testADroppedListenerTakesItsHeldSlotToAnotherNode() async throws {
+        let a = try await self.node("a")
+        let b = try await self.node("b")
+        let space = try await a.createSpace(capacity: 1)
+        let first = try await TestListener.connect(a.url("/v1/spaces/\(space.id)/listen"))
+        try await eventually { first.welcome != nil }
+        let welcome = try XCTUnwrap(first.welcome)
+        await first.drop()
+        try await eventually { a.server.relay.listenerCount == 0 }
+        // Its slot is held on A: a newcomer on B waits.
+        let newcomer = try await TestListener.connect(b.url("/v1/spaces/\(space.id)/listen"))
+        try await eventually(timeout: .seconds(5)) { newcomer.positions.last == 1 }
+        let resumed = try await self.resume("ws://127.0.0.1:\(b.port)/v1/spaces/\(space.id)/listen", token: try XCTUnwrap(welcome.resumeToken))
+        try await eventually(timeout: .seconds(5)) { resumed.welcome != nil }
+        XCTAssertEqual(resumed.welcome?.listenerId, welcome.listenerId)
+        XCTAssertTrue(resumed.positions.isEmpty)
+        // A learns that the slot left: it holds nothing for the Space any more.
+        try await eventually(timeout: .seconds(5)) { a.server.gate.occupied(spaceID: space.id) == 0 }
+        try await Task.sleep(for: .milliseconds(600))
+        XCTAssertNil(newcomer.welcome, "one slot, one listener")
+        await resumed.close()
+        try await eventually(timeout: .seconds(5)) { newcomer.welcome != nil }
+    }
+
+    func testAKilledNodeDropsOutOfTheClusterByItself() async throws {
+        let a = try await self.node("a") { $0.cluster.nodeTTLSeconds = 1 }
+        let (process, port) = try self.processNode("doomed")
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let broker = try XCTUnwrap(a.server.broker)
         try await eventually(timeout: .seconds(10)) { (try? await broker.liveNodes().get().map(\.id).sorted()) == ["a", "doomed"] }
