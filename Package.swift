@@ -162,6 +162,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "SpacesClientTests",
+            dependencies: ["SpacesClient", "SpacesCore"]
+        ),
+        .testTarget(
             name: "SpacesCompressionTests",
             dependencies: ["SpacesCompression", "SpacesCore"]
         ),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NIOCore
 import SpacesClient
 import Foundation
 import SpacesCore
@@ -29,19 +30,89 @@ struct ListenCommand: AsyncParsableCommand {
     func run() async throws {
         lineBufferedOutput()
         let recorder = try self.out.map { try Recorder(path: $0) }
+        // --duration counts from the connection that got in; connections after a failover get
+        // what is left of it.
+        let total = self.duration.map { Duration.milliseconds(Int64($0 * 1000)) }
+        var deadline: ContinuousClock.Instant?
         var url = self.url
         var attempt = 0
+        var report = ListenReport()
+        var counted = false
+        /// When the connection was lost, while finding another node.
+        var lostAt: ContinuousClock.Instant?
         while true {
-            let (report, retry) = try await self.listenOnce(url: url, recorder: recorder)
-            guard let retry, attempt < self.retries else {
+            let remaining = deadline.map { $0 - .now } ?? total
+            if let remaining, remaining <= .zero { break }
+            let started = ContinuousClock.now
+            let step = try await self.listenOnce(url: url, recorder: recorder, report: report, duration: remaining)
+            switch step {
+            case .finished(let last):
+                report = last
+                counted = true
+                if deadline == nil, last.welcome != nil, let total { deadline = started + total }
+                if last.welcome != nil, last.connectionLost, let next = try await self.failover(from: url, report: last, since: &lostAt) {
+                    report.failovers += 1
+                    report.nextConnection()
+                    url = next
+                    continue
+                }
                 try self.finish(report, recorder: recorder)
                 return
+            case .tryAgain(let seconds):
+                // The slot is still held by the node that was lost: it is known dead within seconds.
+                if let lostAt, ContinuousClock.now - lostAt > Self.resumeWindow { break }
+                if lostAt == nil {
+                    attempt += 1
+                    guard attempt <= self.retries else { break }
+                }
+                try await Task.sleep(for: .seconds(max(1, seconds)))
+                continue
+            case .unreachable where lostAt != nil:
+                guard let next = try await self.failover(from: url, report: report, since: &lostAt) else { break }
+                url = next
+                continue
+            case .unreachable(let error):
+                throw error
+            case .ticket(let last, let retry):
+                if let last { report = last; counted = true }
+                guard attempt < self.retries else { break }
+                attempt += 1
+                print("the waiting room is full: coming back in \(retry.seconds) s with a ticket (\(attempt)/\(self.retries))")
+                try await Task.sleep(for: .seconds(retry.seconds))
+                report.nextConnection()
+                url = Self.url(self.url, ticket: retry.ticket)
+                continue
             }
-            attempt += 1
-            print("the waiting room is full: coming back in \(retry.seconds) s with a ticket (\(attempt)/\(self.retries))")
-            try await Task.sleep(for: .seconds(retry.seconds))
-            url = Self.url(self.url, ticket: retry.ticket)
+            break
         }
+        try self.finish(counted ? report : nil, recorder: recorder)
+    }
+
+    /// How long a lost listener looks for another node (the server's resume grace, 30 s by default).
+    static let resumeWindow: Duration = .seconds(30)
+
+    /// After a lost connection: a listen URL on a live node with `?resume=`, or nil to stop.
+    private func failover(from url: String, report: ListenReport, since lostAt: inout ContinuousClock.Instant?) async throws -> String? {
+        let start = lostAt ?? .now
+        lostAt = start
+        guard let lost = try? ServerURL(url), let id = NodeFailover.spaceID(of: lost) else { return nil }
+        let failover = NodeFailover(spaceID: id, lost: lost, nodes: report.welcome?.nodes)
+        var wait: Duration = .milliseconds(250)
+        while ContinuousClock.now - start < Self.resumeWindow {
+            switch await failover.find(resumeToken: report.welcome?.resumeToken) {
+            case .listen(let next):
+                print("the connection to \(lost.hostHeader) was lost: resuming on \(next.hostHeader)")
+                return next.description
+            case .ended:
+                print("the Space is gone")
+                return nil
+            case .unreachable:
+                try await Task.sleep(for: wait)
+                wait = min(wait * 2, .seconds(2))
+            }
+        }
+        print("no node could be reached for \(Int(Self.resumeWindow.components.seconds)) s")
+        return nil
     }
 
     /// The URL with `ticket=` set (replacing one already there).
@@ -50,7 +121,19 @@ struct ListenCommand: AsyncParsableCommand {
         return url.settingQuery("ticket", to: ticket).description
     }
 
-    private func listenOnce(url: String, recorder: Recorder?) async throws -> (ListenReport?, (seconds: Int, ticket: String)?) {
+    /// What one connection came to.
+    private enum Step {
+        /// It ended (or was lost: see ``ListenReport/connectionLost``).
+        case finished(ListenReport)
+        /// Refused with a ticket, before the upgrade (no report) or in line.
+        case ticket(ListenReport?, (seconds: Int, ticket: String))
+        /// 503 without a ticket: ask again in this many seconds.
+        case tryAgain(Int)
+        /// The node could not be reached.
+        case unreachable(any Error)
+    }
+
+    private func listenOnce(url: String, recorder: Recorder?, report earlier: ListenReport, duration: Duration?) async throws -> Step {
         let listener = try Listener(url: url)
         let line = LiveLine()
         var tick = 0
@@ -58,7 +141,8 @@ struct ListenCommand: AsyncParsableCommand {
         let report: ListenReport
         do {
             report = try await listener.listen(
-            duration: self.duration.map { .milliseconds(Int64($0 * 1000)) },
+            duration: duration,
+            continuing: earlier,
             onEvent: { event, _ in
                 switch event {
                 case .welcome(let welcome):
@@ -89,13 +173,20 @@ struct ListenCommand: AsyncParsableCommand {
             }
             )
         } catch let refused as WebSocketClient.Refused {
-            guard refused.status == 503, let ticket = refused.response.apiError?.ticket else { throw refused }
-            return (nil, (refused.response.apiError?.retryAfterSeconds ?? 30, ticket))
+            guard refused.status == 503 else { throw refused }
+            guard let ticket = refused.response.apiError?.ticket else {
+                return .tryAgain(refused.response.apiError?.retryAfterSeconds ?? 1)
+            }
+            return .ticket(nil, (refused.response.apiError?.retryAfterSeconds ?? 30, ticket))
+        } catch let error as IOError {
+            return .unreachable(error)
+        } catch let error as ChannelError {
+            return .unreachable(error)
         }
         line.finish()
         if let recordError { throw recordError }
-        if let refused = report.refused { return (report, (refused.retryAfterSeconds, refused.ticket)) }
-        return (report, nil)
+        if let refused = report.refused { return .ticket(report, (refused.retryAfterSeconds, refused.ticket)) }
+        return .finished(report)
     }
 
     private func finish(_ report: ListenReport?, recorder: Recorder?) throws {
@@ -105,6 +196,7 @@ struct ListenCommand: AsyncParsableCommand {
             throw ExitCode(3)
         }
         print(Self.summary(report))
+        if report.failovers > 0 { print("resumed on another connection \(report.failovers) time\(report.failovers == 1 ? "" : "s")") }
         if let code = report.closeCode {
             print("closed: \(CloseCode(rawValue: code)?.description ?? String(code)) \(report.closeReason)")
         }

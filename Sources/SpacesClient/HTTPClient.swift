@@ -12,7 +12,7 @@ public enum HTTPClient {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> HTTPResponse {
         let promise = group.next().makePromise(of: HTTPResponse.self)
-        let channel = try await ClientBootstrap(group: group)
+        let connecting = ClientBootstrap(group: group)
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -21,7 +21,9 @@ public enum HTTPClient {
                 }
             }
             .connect(host: url.host, port: url.port)
-            .get()
+        // A node that cannot be reached (a failover tries dead ones) fails the answer too.
+        connecting.whenFailure { promise.fail($0) }
+        let channel = try await connecting.get()
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: url.target)
         head.headers.add(name: "host", value: url.hostHeader)
         head.headers.add(name: "connection", value: "close")

@@ -23,8 +23,26 @@ public struct ListenReport: Sendable {
     public var closeCode: UInt16?
     public var closeReason = ""
     public var bytes = 0
+    /// Connections that were lost and resumed elsewhere (or on the same node).
+    public var failovers = 0
 
     public init() {}
+
+    /// The connection ended without the Space ending or the listener leaving: the node went
+    /// away (no close frame, 1001 going away, 1011 internal error). Worth finding another node.
+    public var connectionLost: Bool {
+        guard self.ended == nil, self.refused == nil else { return false }
+        guard let code = self.closeCode else { return true }
+        return code == CloseCode.goingAway.rawValue || code == CloseCode.internalError.rawValue
+    }
+
+    /// Ready for the next connection of the same listener: what it counted so far stays.
+    public mutating func nextConnection() {
+        self.closeCode = nil
+        self.closeReason = ""
+        self.refused = nil
+        self.waiting = []
+    }
 
     /// Latency percentile in milliseconds.
     public func latencyMs(_ percentile: Double) -> Double {

@@ -19,8 +19,12 @@ public struct Listener: Sendable {
     /// Listens until the Space ends, the socket closes, or `duration` passes (then closes with
     /// 1000). `onBatch` sees every audio batch; `onEvent` every text event and `onTick` is
     /// called about once a second with the report so far.
+    ///
+    /// `report` is where to count from (a listener's earlier connections); a connection lost
+    /// under it ends the call with ``ListenReport/connectionLost`` true, not with an error.
     public func listen(
         duration: Duration? = nil,
+        continuing report: ListenReport = ListenReport(),
         onEvent: (ServerEvent, ListenReport) -> Void = { _, _ in },
         onBatch: (AudioBatch) -> Void = { _ in },
         onTick: (ListenReport) -> Void = { _ in }
@@ -34,9 +38,19 @@ public struct Listener: Sendable {
                 }
             }
             defer { timer.cancel() }
-            var report = ListenReport()
+            var report = report
             var lastTick = ContinuousClock.now
-            while let message = try await messages.next() {
+            while true {
+                let next: WebSocketMessage?
+                do {
+                    next = try await messages.next()
+                } catch let violation as WebSocketConnection.ProtocolViolation {
+                    throw violation
+                } catch {
+                    // Reset, EOF mid-frame: the node is gone; the caller may fail over.
+                    break
+                }
+                guard let message = next else { break }
                 switch message {
                 case .text(let text):
                     guard let event = try? ServerEvent.parse(text) else { continue }

@@ -10,7 +10,11 @@ public struct SpacesAPIClient: Sendable {
     public let group: any EventLoopGroup
 
     public init(server: String, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
-        self.server = try ServerURL(server)
+        self.init(server: try ServerURL(server), group: group)
+    }
+
+    public init(server: ServerURL, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.server = server
         self.group = group
     }
 

@@ -38,7 +38,11 @@ public enum ServerEvent: Sendable, Equatable {
         public var listenerId: String
         /// Reconnect with `?resume=` within the grace period to skip the line.
         public var resumeToken: String?
-        public init(space: SpaceSummary, codec: Codec, listenerId: String, resumeToken: String? = nil) {
+        /// In a cluster: WebSocket bases (`ws://host:port`) of live nodes, at most 8, where to
+        /// ask `GET /v1/spaces/{id}` for a new `listenURL` if this node is lost.
+        public var nodes: [String]?
+        public init(space: SpaceSummary, codec: Codec, listenerId: String, resumeToken: String? = nil, nodes: [String]? = nil) {
+            self.nodes = nodes
             self.space = space
             self.codec = codec
             self.listenerId = listenerId

@@ -65,6 +65,11 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
         var headers = answer.headers
         headers.replaceOrAdd(name: "content-length", value: String(answer.body.utf8.count))
         headers.replaceOrAdd(name: "cache-control", value: "no-store")
+        // What any page may read, from any node: a page served by one node of a cluster asks
+        // another for a Space and probes its listen endpoint when its own node is lost.
+        if request.method == .GET || request.method == .HEAD, request.uri.hasPrefix("/v1/spaces/") {
+            headers.replaceOrAdd(name: "access-control-allow-origin", value: "*")
+        }
         let keepAlive = request.isKeepAlive && !close
         if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
         var response = HTTPResponseHead(version: request.version, status: answer.status, headers: headers)

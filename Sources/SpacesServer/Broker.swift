@@ -23,6 +23,9 @@ protocol Broker: AnyObject, Sendable {
     func chooseNode(on eventLoop: any EventLoop) -> EventLoopFuture<NodeLoad?>
     /// A validated, sequenced batch (as listeners receive it) from a host on this node.
     func publish(_ batch: ByteBuffer, space: LiveSpace)
+    /// Where a listener goes if this node is lost: live nodes' WebSocket bases, at most 8 (as
+    /// of the last heartbeat; nil while none is known).
+    var failoverNodes: [String]? { get }
     /// This node's first listener of `space` came (true) or its last left (false).
     func listening(to space: LiveSpace, _ active: Bool)
 }

@@ -123,7 +123,8 @@ final class ListenerConnection: ChannelInboundHandler {
         }
         self.phase = .admitted(listenerID: listenerID)
         let welcome = ServerEvent.welcome(.init(
-            space: self.space.summary, codec: self.space.codec, listenerId: String(listenerID, radix: 36), resumeToken: resumeToken
+            space: self.space.summary, codec: self.space.codec, listenerId: String(listenerID, radix: 36), resumeToken: resumeToken,
+            nodes: self.space.broker?.failoverNodes
         ))
         self.peer.send(PreframedMessage.text(welcome.json()).bytes)
         if let questions = self.space.conversation.latestQuestions { self.sendShared(questions) }

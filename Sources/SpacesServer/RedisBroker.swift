@@ -30,6 +30,8 @@ final class RedisBroker: Broker {
         init() {}
     }
     private let box = Box()
+    /// Live nodes' URLs as of the last heartbeat, for ``failoverNodes``.
+    private let known = Mutex<[String]?>(nil)
     private let logger: Logger
 
     /// Writes a new Space's record unless one with its id exists: ids are unique cluster-wide.
@@ -416,6 +418,16 @@ final class RedisBroker: Broker {
                 if !dead.isEmpty { _ = client.send(RedisCommand("SREM", [.string(keys.nodes)] + dead)) }
                 return live
             }
+        }
+    }
+
+    var failoverNodes: [String]? { self.known.withLock { $0 } }
+
+    /// Reads the live nodes again for ``failoverNodes`` (each heartbeat).
+    func refreshNodes() {
+        self.liveNodes().whenSuccess { nodes in
+            let urls = Array(nodes.map(\.url).shuffled().prefix(8))
+            self.known.withLock { $0 = urls.isEmpty ? nil : urls }
         }
     }
 

@@ -269,6 +269,7 @@ public final class SpacesServer: Service, Sendable {
             )
             let spaces = registry.all().filter { $0.state == .live }.map { (id: $0.id, listeners: $0.listenerCount) }
             broker.heartbeat(load, spaces: spaces)
+            broker.refreshNodes()
         }
         beat()
         broker.client.onConnectionChange { up in if up { beat() } }

@@ -1,4 +1,5 @@
 import Foundation
+@testable import SpacesCLI
 import NIOCore
 @testable import SpacesClient
 import SpacesCore
@@ -284,6 +285,30 @@ final class ClusterTests: XCTestCase {
         try await eventually(timeout: .seconds(5)) { replayed.welcome != nil }
         try await eventually(timeout: .seconds(5)) { a.server.relay.listenerCount == 3 }
         XCTAssertEqual(a.server.gate.occupied(spaceID: space.id), 3, "a token shown twice replaces its own connection, it takes no second slot")
+    }
+
+    func testTheCLIListenerOfAKilledNodeFindsAnotherAndResumesThere() async throws {
+        let a = try await self.node("a") { $0.cluster.nodeTTLSeconds = 1 }
+        let (process, port) = try self.processNode("doomed")
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let broker = try XCTUnwrap(a.server.broker)
+        try await eventually(timeout: .seconds(10)) { (try? await broker.liveNodes().get().map(\.id).sorted()) == ["a", "doomed"] }
+        let space = try await a.createSpace(capacity: 1)
+        let command = try ListenCommand.parse(["ws://127.0.0.1:\(port)/v1/spaces/\(space.id)/listen", "--duration", "8"])
+        let listening = Task { try await command.run() }
+        try await eventually(timeout: .seconds(5)) { (try? await a.api.space(id: space.id).listeners) == 1 }
+        // Its welcome named the nodes to go to; the Space is full, so a newcomer on A waits.
+        let latecomer = try await TestListener.connect(a.url("/v1/spaces/\(space.id)/listen"))
+        try await eventually(timeout: .seconds(5)) { latecomer.positions.last == 1 }
+        let audio = Task { try await publish(through: a, space, batches: 800, every: .milliseconds(10)) }
+
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try await eventually(timeout: .seconds(10)) { a.server.relay.listenerCount == 1 }
+        XCTAssertNil(latecomer.welcome, "the CLI listener resumed into its own slot, ahead of the line")
+        try await listening.value
+        audio.cancel()
+        await latecomer.close()
     }
 
     func testADeadNodesSlotsAreReleasedAfterTheGracePeriod() async throws {
