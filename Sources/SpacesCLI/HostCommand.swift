@@ -131,6 +131,10 @@ struct HostCommand: AsyncParsableCommand {
                                 print(line.isTerminal ? "\r\u{1B}[2K" + text : text)
                             }
                         },
+                        onFailover: { node in
+                            let text = "the node was lost: publishing again through \(node.hostHeader)"
+                            if console == nil { print(line.isTerminal ? "\r\u{1B}[2K" + text : text) }
+                        },
                         actions: console?.actions
                     )
                 }

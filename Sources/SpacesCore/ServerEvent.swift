@@ -264,7 +264,11 @@ public enum ServerEvent: Sendable, Equatable {
     public struct Publishing: Codable, Sendable, Equatable {
         public var space: SpaceSummary
         public var codec: Codec
-        public init(space: SpaceSummary, codec: Codec) {
+        /// In a cluster: WebSocket bases of live nodes, at most 8, through which the host may
+        /// publish again with its token if this node is lost.
+        public var nodes: [String]?
+        public init(space: SpaceSummary, codec: Codec, nodes: [String]? = nil) {
+            self.nodes = nodes
             self.space = space
             self.codec = codec
         }

@@ -48,7 +48,7 @@ final class PublisherConnection: ChannelInboundHandler {
         self.attached = true
         self.context = context
         self.publishers.insert(self, eventLoop: context.eventLoop)
-        let event = ServerEvent.publishing(.init(space: self.space.summary, codec: self.space.codec))
+        let event = ServerEvent.publishing(.init(space: self.space.summary, codec: self.space.codec, nodes: self.space.broker?.failoverNodes))
         self.peer.send(PreframedMessage.text(event.json()).bytes)
         // The conversation so far: a host reconnecting sees the queue and the hands at once.
         let (questions, hands) = self.space.conversation.hostView(nowMicros: WallClock.nowMicros())

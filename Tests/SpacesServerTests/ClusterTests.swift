@@ -311,6 +311,43 @@ final class ClusterTests: XCTestCase {
         await latecomer.close()
     }
 
+    func testAHostWhoseNodeIsKilledPublishesAgainThroughAnotherAndTheSpaceGoesOn() async throws {
+        let a = try await self.node("a") { $0.cluster.nodeTTLSeconds = 1 }
+        let (process, port) = try self.processNode("doomed")
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let broker = try XCTUnwrap(a.server.broker)
+        try await eventually(timeout: .seconds(10)) { (try? await broker.liveNodes().get().map(\.id).sorted()) == ["a", "doomed"] }
+        let streamer = HostStreamer(
+            api: try SpacesAPIClient(server: "http://127.0.0.1:\(port)"), hostKey: TestServer.hostKey, title: "Moving",
+            capacity: 10, framesPerBatch: 5
+        )
+        let created = AsyncStream.makeStream(of: CreateSpaceResponse.self)
+        let moved = Mutex<[String]>([])
+        let hosting = Task {
+            try await streamer.run(
+                source: { try EncodingPacketSource(pcm: TonePCMSource(frequency: 440, seconds: 8), bitrate: 24_000) },
+                onCreated: { created.continuation.yield($0) },
+                onFailover: { node in moved.withLock { $0.append(node.hostHeader) } }
+            )
+        }
+        guard let space = await created.stream.first(where: { _ in true }) else { return XCTFail("no Space") }
+        let listener = try await TestListener.connect(a.url("/v1/spaces/\(space.id)/listen"))
+        try await eventually(timeout: .seconds(5)) { listener.sequence.received > 20 }
+        // The publishing event named the nodes; the doomed one goes.
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let before = listener.sequence.received
+        try await eventually(timeout: .seconds(8)) { listener.sequence.received > before + 50 }
+        XCTAssertEqual(moved.withLock { $0 }, ["127.0.0.1:\(a.port)"], "the host publishes through A now")
+        let info = try await a.api.space(id: space.id)
+        XCTAssertEqual(info.state, .live, "the Space survived its host's node")
+        XCTAssertEqual(listener.sequence.outOfOrder, 0)
+        let status = try await hosting.value
+        XCTAssertGreaterThan(status.framesSent, 200)
+        try await eventually(timeout: .seconds(5)) { (try? await a.api.space(id: space.id).state) == .ended }
+        await listener.close()
+    }
+
     func testADeadNodesSlotsAreReleasedAfterTheGracePeriod() async throws {
         let a = try await self.node("a") { $0.cluster.nodeTTLSeconds = 1; $0.admission.resumeGraceSeconds = 2 }
         let (process, port) = try self.processNode("doomed")
