@@ -190,6 +190,7 @@ let package = Package(
                 "SpacesServer",
                 "SpacesClient",
                 "SpacesCLI",
+                "SpacesLoad",
                 "SpacesRedis",
                 "SpacesTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -16,8 +16,11 @@ struct LoadtestCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .customLong("server"), help: "Base URL of a node; repeat for several nodes.")
+    @Option(name: .customLong("server"), help: "Base URL of a node; repeat for several nodes (one node of a cluster is enough: the others are found through it).")
     var servers: [String] = ["http://127.0.0.1:8080"]
+
+    @Flag(name: .customLong("no-discover"), help: "With one --server in a cluster, load that node only.")
+    var noDiscover = false
 
     @Option(name: .customLong("host-key"), help: "Host key, to create the Space (or SPACES_HOST_KEY).")
     var hostKey: String?
@@ -143,8 +146,9 @@ struct LoadtestCommand: AsyncParsableCommand {
             spaceID = space.id
         }
 
+        let servers = await self.nodes(spaceID: spaceID)
         var plan = LoadPlan(
-            listenURLs: try self.servers.map { try ServerURL($0).with(target: "/v1/spaces/\(spaceID)/listen").description },
+            listenURLs: try servers.map { try ServerURL($0).with(target: "/v1/spaces/\(spaceID)/listen").description },
             listeners: listeners, joinsPerSecond: rate, durationSeconds: self.duration
         )
         plan.slowShare = self.slow
@@ -157,7 +161,7 @@ struct LoadtestCommand: AsyncParsableCommand {
         plan.sourceAddresses = try self.sourceAddresses()
         let workers = self.workers ?? max(1, (listeners + 7_499) / 7_500)
         let coordinator = LoadCoordinator(
-            plan: plan, workers: workers, executable: Self.executablePath(), servers: self.servers
+            plan: plan, workers: workers, executable: Self.executablePath(), servers: servers
         )
         print("load test: \(listeners) listeners at \(String(format: "%.0f", rate))/s for \(Int(self.duration)) s over \(workers) worker(s), Space \(spaceID)")
         let line = LiveLine(plainEvery: 5)
@@ -189,6 +193,17 @@ struct LoadtestCommand: AsyncParsableCommand {
         let total = p.framesReceived + p.framesLost
         let loss = total == 0 ? 0 : Double(p.framesLost) * 100 / Double(total)
         return "t=\(p.second)s started \(p.started)  connected \(p.connected)  waiting \(p.waiting)  admitted/s \(p.admittedLastSecond)  refused/s \(p.refusedLastSecond)  p99 \(String(format: "%.0f", Double(p.p99LatencyMicros) / 1000)) ms  loss \(String(format: "%.3f", loss))%"
+    }
+
+    /// The nodes to load: those given, or, from one node of a cluster, every live node it
+    /// names (`nodes` of `GET /v1/spaces/{id}`).
+    private func nodes(spaceID: String) async -> [String] {
+        guard self.servers.count == 1, !self.noDiscover, let api = try? SpacesAPIClient(server: self.servers[0]),
+            let nodes = try? await api.space(id: spaceID).nodes, nodes.count > 1
+        else { return self.servers }
+        let found = nodes.compactMap { try? ServerURL($0).httpDescription }.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        print("cluster: \(found.count) nodes found through \(self.servers[0]): \(found.joined(separator: " "))")
+        return found
     }
 
     private func sourceAddresses() throws -> [String] {

@@ -303,14 +303,17 @@ public struct AdmissionController: Sendable {
     }
 
     /// A listener whose node died resumes here: the cluster moved its slot to this node, so it
-    /// is held here for the grace period, as if it had dropped from this node.
+    /// is held here for the grace period, as if it had dropped from this node. No other slot is
+    /// freed by it.
     public mutating func adoptHeldSlot(spaceID: String, listenerID: UInt64, nowMicros: UInt64) {
         guard var line = self.lines.removeValue(forKey: spaceID) else { return }
         defer { self.lines[spaceID] = line }
         guard line.held[listenerID] == nil, line.active[listenerID] == nil else { return }
         line.held[listenerID] = nowMicros + self.configuration.resumeGraceMicros
-        line.capacity += 1
         self.occupied += 1
+        // Not one more than that: the grant may already count it (a sync that raced the
+        // move); the next sync's grant does.
+        line.capacity = max(line.capacity, line.occupied)
     }
 
     /// Seconds to wait at `position`, from the Space's observed admission rate; nil while no

@@ -13,6 +13,9 @@ public struct SpaceInfo: Codable, Sendable, Equatable {
     public var createdAt: String
     /// In a cluster: where to listen, on a live node with room (absent on a single node).
     public var listenURL: String?
+    /// In a cluster: the WebSocket bases (`ws://host:port`) of the live nodes, at most 64,
+    /// for clients that fail over or spread themselves (`spaces loadtest`).
+    public var nodes: [String]?
 
     public init(
         id: String, title: String, state: SpaceState, listeners: Int, waiting: Int = 0, dropped: Int = 0, capacity: Int,

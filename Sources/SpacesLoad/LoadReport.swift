@@ -55,6 +55,11 @@ public struct LoadReport: Codable, Sendable {
     public var admitted = 0
     public var admittedFromWaiting = 0
     public var resumed = 0
+    /// Connections lost without a close frame (or with 1001/1011) that went to
+    /// `GET /v1/spaces/{id}` for another node.
+    public var failovers = 0
+    /// Per node (`host:port`), in a run over several.
+    public var nodes: [String: NodeTally] = [:]
     public var waitingAnswers = 0
     /// `waiting` events whose position was lower than a later one for the same connection.
     public var positionsWentBack = 0
@@ -111,6 +116,12 @@ public struct LoadReport: Codable, Sendable {
         self.admitted += other.admitted
         self.admittedFromWaiting += other.admittedFromWaiting
         self.resumed += other.resumed
+        self.failovers += other.failovers
+        self.nodes.merge(other.nodes) { mine, theirs in
+            var merged = mine
+            merged.merge(theirs)
+            return merged
+        }
         self.waitingAnswers += other.waitingAnswers
         self.positionsWentBack += other.positionsWentBack
         self.admittedOutOfOrder += other.admittedOutOfOrder

@@ -22,7 +22,10 @@ final class SimulatedListener {
     let plan: LoadPlan
     let recorder: LoopRecorder
     let eventLoop: any EventLoop
-    let url: ServerURL
+    /// Where it listens: the plan's URL, or another node's after a failover.
+    private(set) var url: ServerURL
+    /// `url`'s `host:port`: the key of its node in the report.
+    private var node: String
     let sourceAddress: String?
     let deadline: NIODeadline
     private(set) var phase = Phase.idle
@@ -37,8 +40,17 @@ final class SimulatedListener {
     private var resuming = false
     private var churned = false
     private var slowReader: RepeatedTask?
-    /// A close frame arrived on the current connection.
+    /// A close frame arrived on the current connection, and its code.
     private(set) var sawClose = false
+    private var closeCode: UInt16?
+    /// The nodes its last `welcome` named, for a failover.
+    private var nodes: [String]?
+    /// When its connection was lost, while it looks for another node.
+    private var lostAt: NIODeadline?
+    /// It drops its own connection (churn): not a lost node.
+    private var dropping = false
+    /// How long a lost listener looks for another node (the server's resume grace).
+    static let failoverWindow = TimeAmount.seconds(30)
 
     init(index: Int, plan: LoadPlan, recorder: LoopRecorder, url: ServerURL, sourceAddress: String?, deadline: NIODeadline) {
         self.index = index
@@ -47,6 +59,7 @@ final class SimulatedListener {
         self.recorder = recorder
         self.eventLoop = recorder.eventLoop
         self.url = url
+        self.node = url.hostHeader
         self.sourceAddress = sourceAddress
         self.deadline = deadline
     }
@@ -67,6 +80,7 @@ final class SimulatedListener {
         self.joinStarted = .now()
         self.answered = false
         self.sawClose = false
+        self.closeCode = nil
         let small = self.behaviour == .slow || self.behaviour == .stall
         var bootstrap = ClientBootstrap(group: self.eventLoop)
             .connectTimeout(.seconds(10))
@@ -138,6 +152,13 @@ final class SimulatedListener {
         self.recorder.report.httpRefusals[String(status), default: 0] += 1
         self.recorder.withSecond { $0.refused += 1 }
         self.phase = .idle
+        if status == 503, ticket == nil, self.resuming, let lostAt = self.lostAt, NIODeadline.now() - lostAt < Self.failoverWindow {
+            // The slot is still held by the node that was lost: it is known dead within seconds.
+            let bound = NIOLoopBound(self, eventLoop: self.eventLoop)
+            let target = self.resumeToken.map { self.url.settingQuery("resume", to: $0).target } ?? self.url.target
+            self.eventLoop.scheduleTask(in: .seconds(Int64(max(1, retryAfter ?? 1)))) { bound.value.join(target: target) }
+            return
+        }
         guard status == 503, self.plan.honorRetry, let ticket else {
             self.phase = .done
             return
@@ -160,6 +181,51 @@ final class SimulatedListener {
         self.recorder.report.failures[Self.kind(of: error), default: 0] += 1
         self.recorder.withSecond { $0.failed += 1 }
         self.phase = .done
+        // The node it was sent to is gone as well (its heartbeat has not expired yet): again.
+        if self.lostAt != nil { self.failover(after: .milliseconds(500)) }
+    }
+
+    // MARK: Failover
+
+    /// Its node is lost: asks `GET /v1/spaces/{id}` of the nodes it knows for a new
+    /// `listenURL` and resumes there with `?resume=` (as the CLI and the page do).
+    private func failover(after delay: TimeAmount = .zero) {
+        let now = NIODeadline.now()
+        let lostAt = self.lostAt ?? now
+        guard let token = self.resumeToken, let id = NodeFailover.spaceID(of: self.url), now < self.deadline,
+            now - lostAt < Self.failoverWindow
+        else {
+            self.lostAt = nil
+            return
+        }
+        if self.lostAt == nil { self.recorder.report.failovers += 1 }
+        self.lostAt = lostAt
+        self.phase = .connecting
+        let failover = NodeFailover(spaceID: id, lost: self.url.with(target: "/"), nodes: self.nodes)
+        let bound = NIOLoopBound(self, eventLoop: self.eventLoop)
+        let loop = self.eventLoop
+        loop.scheduleTask(in: delay) {
+            Task {
+                let outcome = await failover.find(resumeToken: token, group: loop)
+                loop.execute { bound.value.found(outcome) }
+            }
+        }
+    }
+
+    private func found(_ outcome: NodeFailover.Outcome) {
+        switch outcome {
+        case .listen(let next):
+            self.url = next.with(target: next.target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? next.target)
+            self.node = next.hostHeader
+            self.resuming = true
+            self.join(target: next.target)
+        case .ended:
+            self.lostAt = nil
+            self.phase = .done
+        case .unreachable:
+            self.phase = .done
+            self.failover(after: .milliseconds(500))
+        }
     }
 
     static func kind(of error: any Error) -> String {
@@ -246,6 +312,9 @@ final class SimulatedListener {
         if self.resuming { self.recorder.report.resumed += 1 }
         self.recorder.withSecond { $0.admitted += 1 }
         self.resumeToken = event?.resumeToken
+        self.nodes = event?.nodes ?? self.nodes
+        self.lostAt = nil
+        self.recorder.report.nodes[self.node, default: NodeTally()].admitted += 1
         self.misbehave()
         if self.plan.talks && self.behaviour == .steady { self.scheduleTalk() }
     }
@@ -277,6 +346,7 @@ final class SimulatedListener {
         report.report.outOfOrderBatches += self.sequence.outOfOrder - before.outOfOrder
         report.report.bytesReceived += data.readableBytes
         _ = report.report.latencyMicros.record(min(latency, 590_000_000))
+        Self.count(&report.report.nodes[self.node, default: NodeTally()], frames: Int(count), lost: lost, latency: latency)
         report.withSecond { second in
             second.framesReceived += Int(count)
             second.framesLost += lost
@@ -284,8 +354,16 @@ final class SimulatedListener {
         }
     }
 
+    /// One batch into its node's tally (one dictionary access, changed in place).
+    private static func count(_ tally: inout NodeTally, frames: Int, lost: Int, latency: UInt64) {
+        tally.framesReceived += frames
+        tally.framesLost += lost
+        tally.latency.record(micros: latency)
+    }
+
     func closed(code: UInt16?) {
         self.recorder.report.closeCodes[code.map(String.init) ?? "none", default: 0] += 1
+        self.closeCode = code
     }
 
     /// The server sent its close frame.
@@ -297,11 +375,16 @@ final class SimulatedListener {
     func inactive() {
         self.slowReader?.cancel()
         self.slowReader = nil
-        if self.phase == .admitted { self.recorder.connected -= 1 }
+        let wasAdmitted = self.phase == .admitted
+        if wasAdmitted { self.recorder.connected -= 1 }
         self.leaveLine()
         self.context = nil
         self.channel = nil
         if self.phase != .idle { self.phase = .done }
+        // Lost, not left: no close frame, or the node going away.
+        let lost = !self.sawClose || self.closeCode == CloseCode.goingAway.rawValue || self.closeCode == CloseCode.internalError.rawValue
+        if wasAdmitted, lost, !self.dropping, self.behaviour != .stall, self.behaviour != .slow { self.failover() }
+        self.dropping = false
     }
 
     // MARK: Behaviours
@@ -398,6 +481,7 @@ final class SimulatedListener {
     /// Drops the socket without a close frame (a network change) and comes back with `?resume=`.
     private func dropAndResume() {
         guard self.phase == .admitted, let channel = self.channel else { return }
+        self.dropping = true
         let token = self.resumeToken
         let bound = NIOLoopBound(self, eventLoop: self.eventLoop)
         channel.close().whenComplete { _ in
@@ -410,6 +494,7 @@ final class SimulatedListener {
     /// The run is over: a close frame (1000), then the socket closes when the server answers.
     func finish() {
         guard let context = self.context, let channel = self.channel else { return }
+        if self.phase == .admitted { self.recorder.report.nodes[self.node, default: NodeTally()].connectedAtEnd += 1 }
         self.phase = .closing
         if self.behaviour == .stall || self.behaviour == .slow {
             channel.close(promise: nil)

@@ -83,6 +83,7 @@ public enum SummaryTable {
                     ["  from waiting", "\(report.admittedFromWaiting)"],
                     ["waiting answers", "\(report.waitingAnswers)"],
                     ["resumed", "\(report.resumed)"],
+                    ["failovers", "\(report.failovers)"],
                     ["positions went back", "\(report.positionsWentBack)"],
                     ["admitted out of order", "\(report.admittedOutOfOrder)"],
                 ]
@@ -127,6 +128,17 @@ public enum SummaryTable {
                 ]
             )
         )
+
+        if report.nodes.count > 1 {
+            let rows = report.nodes.sorted { $0.key < $1.key }.map { node, tally -> [String] in
+                [
+                    node, "\(tally.admitted)", "\(tally.connectedAtEnd)", "\(tally.framesReceived)",
+                    tally.framesReceived + tally.framesLost == 0 ? self.none : self.percent(tally.lossRatio),
+                    tally.latency.total == 0 ? self.none : self.milliseconds(tally.latency.percentile(99)),
+                ]
+            }
+            result.append(Section(title: "Nodes", header: ["", "admitted", "at end", "frames", "lost", "p99 ms"], rows: rows))
+        }
 
         if !report.conversationSent.isEmpty {
             var rows: [[String]] = self.sorted(report.conversationSent).map { ["sent \($0.key)", "\($0.value)"] }

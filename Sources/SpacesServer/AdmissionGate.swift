@@ -59,6 +59,10 @@ final class AdmissionGate: Sendable {
         var rankedMicros: UInt64 = 0
     }
     private let syncs = Mutex<[String: SyncState]>([:])
+    /// Claims of a slot from another node in flight, per Space: counted as occupied in a sync
+    /// meanwhile, so that a sync racing a claim never tells Redis less than this node will hold.
+    /// Read and changed under the controller's lock.
+    private let claiming = Mutex<[String: Int]>([:])
     /// Listeners whose slot is still held by their (alive) old node: told to try again.
     private let notYet = Mutex<[UInt64: UInt64]>([:])
 
@@ -150,7 +154,7 @@ final class AdmissionGate: Sendable {
                 let ranks = entries.enumerated().compactMap { index, entry -> (connection: UInt64, index: Int)? in
                     rankAll || taken.added[entry.connection] != nil ? (entry.connection, index) : nil
                 }
-                let occupied = controller.occupied(spaceID: id)
+                let occupied = controller.occupied(spaceID: id) + self.claiming.withLock { $0[id] ?? 0 }
                 let sync = LineSync(
                     occupied: occupied, waiting: entries.count, spare: spare,
                     admissionsPerSecond: controller.admissionsPerSecond(spaceID: id, nowMicros: now), reset: reset,
@@ -218,12 +222,25 @@ final class AdmissionGate: Sendable {
         guard epoch != 0, epoch != self.epoch,
             !self.controller.withLock({ $0.holdsSlot(spaceID: space.id, listenerID: listener) })
         else { return eventLoop.makeSucceededVoidFuture() }
-        return broker.claim(spaceID: space.id, listenerID: listener, epoch: self.epoch, graceSeconds: self.configuration.resumeGraceSeconds)
-            .hop(to: eventLoop)
+        let id = space.id
+        self.claiming.withLock { $0[id, default: 0] += 1 }
+        let claimed = broker.claim(spaceID: id, listenerID: listener, epoch: self.epoch, graceSeconds: self.configuration.resumeGraceSeconds)
+        return claimed.hop(to: eventLoop)
+            .always { result in
+                self.controller.withLock { controller in
+                    if case .success(.moved) = result {
+                        controller.adoptHeldSlot(spaceID: id, listenerID: listener, nowMicros: WallClock.nowMicros())
+                    }
+                    self.claiming.withLock { claiming in
+                        claiming[id, default: 1] -= 1
+                        if claiming[id] == 0 { claiming[id] = nil }
+                    }
+                }
+            }
             .map { claim in
                 switch claim {
                 case .moved:
-                    self.controller.withLock { $0.adoptHeldSlot(spaceID: space.id, listenerID: listener, nowMicros: WallClock.nowMicros()) }
+                    break
                 case .notYet:
                     // Bounded like the line: at worst a resume is then judged as an arrival.
                     self.notYet.withLock { notYet in

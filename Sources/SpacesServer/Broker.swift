@@ -19,8 +19,8 @@ protocol Broker: AnyObject, Sendable {
     func records(on eventLoop: any EventLoop) -> EventLoopFuture<[SpaceRecord]>
     /// Listeners of each Space over all live nodes.
     func listenerCounts(ids: [String], on eventLoop: any EventLoop) -> EventLoopFuture<[String: Int]>
-    /// A node with room for one more listener ("two random choices").
-    func chooseNode(on eventLoop: any EventLoop) -> EventLoopFuture<NodeLoad?>
+    /// The nodes whose heartbeat has not expired.
+    func liveNodes(on eventLoop: any EventLoop) -> EventLoopFuture<[NodeLoad]>
     /// A validated, sequenced batch (as listeners receive it) from a host on this node.
     func publish(_ batch: ByteBuffer, space: LiveSpace)
     /// Where a listener goes if this node is lost: live nodes' WebSocket bases, at most 8 (as

@@ -431,8 +431,8 @@ final class RedisBroker: Broker {
         }
     }
 
-    func chooseNode(on eventLoop: any EventLoop) -> EventLoopFuture<NodeLoad?> {
-        self.liveNodes().map { NodeLoad.choose(from: $0) }.hop(to: eventLoop)
+    func liveNodes(on eventLoop: any EventLoop) -> EventLoopFuture<[NodeLoad]> {
+        self.liveNodes().hop(to: eventLoop)
     }
 
     // MARK: Audio

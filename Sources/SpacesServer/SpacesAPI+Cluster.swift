@@ -71,12 +71,13 @@ extension SpacesAPI {
     /// A Space's info with the listeners of every node, and a `listenURL` on a node with room.
     private func clusterInfo(_ space: LiveSpace, broker: any Broker, on eventLoop: any EventLoop) -> EventLoopFuture<SpaceInfo> {
         let counts = broker.listenerCounts(ids: [space.id], on: eventLoop)
-        let node = broker.chooseNode(on: eventLoop)
-        return counts.and(node).map { counts, node in
+        let nodes = broker.liveNodes(on: eventLoop)
+        return counts.and(nodes).map { counts, nodes in
             var info = space.info
             info.listeners = counts[space.id] ?? info.listeners
-            let base = node?.url ?? self.nodeURL
+            let base = NodeLoad.choose(from: nodes)?.url ?? self.nodeURL
             info.listenURL = "\(base)/v1/spaces/\(space.id)/listen"
+            info.nodes = nodes.isEmpty ? nil : Array(nodes.map(\.url).sorted().prefix(64))
             return info
         }
     }

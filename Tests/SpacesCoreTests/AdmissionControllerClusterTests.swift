@@ -97,7 +97,7 @@ final class AdmissionControllerClusterTests: XCTestCase {
         let foreign: UInt64 = 7 << 32 | 42
         controller.adoptHeldSlot(spaceID: "s", listenerID: foreign, nowMicros: self.t0)
         XCTAssertTrue(controller.holdsSlot(spaceID: "s", listenerID: foreign))
-        XCTAssertEqual(controller.capacity(spaceID: "s"), 1, "the slot came with it")
+        XCTAssertEqual(controller.capacity(spaceID: "s"), 1, "the slot came with it, and no more")
         let result = controller.join(spaceID: "s", connection: 5, arrivalMicros: self.t0, resuming: foreign, nowMicros: self.t0 + 1)
         XCTAssertEqual(result.decision, .admitted(.init(spaceID: "s", connection: 5, listenerID: foreign, resumed: true, replaced: nil)))
         XCTAssertEqual(controller.takeChanges(spaceID: "s").released, [foreign], "no longer held: Redis forgets it")

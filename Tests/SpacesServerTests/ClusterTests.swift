@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 @testable import SpacesClient
 import SpacesCore
+import SpacesLoad
 import SpacesRedis
 @testable import SpacesServer
 import SpacesTestSupport
@@ -346,6 +347,42 @@ final class ClusterTests: XCTestCase {
         XCTAssertGreaterThan(status.framesSent, 200)
         try await eventually(timeout: .seconds(5)) { (try? await a.api.space(id: space.id).state) == .ended }
         await listener.close()
+    }
+
+    func testTheLoadTestersListenersOfAKilledNodeFailOverWithoutQueueing() async throws {
+        let a = try await self.node("a") { $0.cluster.nodeTTLSeconds = 1 }
+        let (process, port) = try self.processNode("doomed")
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let broker = try XCTUnwrap(a.server.broker)
+        try await eventually(timeout: .seconds(10)) { (try? await broker.liveNodes().get().map(\.id).sorted()) == ["a", "doomed"] }
+        let space = try await a.createSpace(capacity: 20)
+        var plan = LoadPlan(
+            listenURLs: ["ws://127.0.0.1:\(port)/v1/spaces/\(space.id)/listen"], listeners: 20, joinsPerSecond: 100, durationSeconds: 9
+        )
+        plan.honorRetry = false
+        let audio = Task { try await publish(through: a, space, batches: 1000, every: .milliseconds(10)) }
+        let running = Task { try await LoadWorker(plan: plan).run() }
+        try await eventually(timeout: .seconds(5)) { (try? await a.api.space(id: space.id).listeners) == 20 }
+        // Full: one more, on A, waits.
+        let latecomer = try await TestListener.connect(a.url("/v1/spaces/\(space.id)/listen"))
+        try await eventually(timeout: .seconds(5)) { latecomer.positions.last == 1 }
+
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try await eventually(timeout: .seconds(6)) { a.server.relay.listenerCount == 20 }
+        try await Task.sleep(for: .milliseconds(600))
+        XCTAssertNil(latecomer.welcome, "they resumed into their own slots: none went to the line")
+        XCTAssertEqual(a.server.gate.occupied(spaceID: space.id), 20)
+        let report = try await running.value
+        audio.cancel()
+        XCTAssertEqual(report.failovers, 20, "\(report.failures) \(report.httpRefusals) \(report.closeCodes)")
+        XCTAssertEqual(report.resumed, 20, "every one resumed into its own slot")
+        let onA = try XCTUnwrap(report.nodes["127.0.0.1:\(a.port)"])
+        XCTAssertEqual(onA.admitted, 20)
+        XCTAssertEqual(onA.connectedAtEnd, 20)
+        XCTAssertGreaterThan(onA.framesReceived, 0, "audio was heard on the new node")
+        XCTAssertEqual(report.nodes["127.0.0.1:\(port)"]?.admitted, 20)
+        await latecomer.close()
     }
 
     func testADeadNodesSlotsAreReleasedAfterTheGracePeriod() async throws {
