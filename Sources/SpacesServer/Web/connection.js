@@ -51,6 +51,10 @@ export class SpaceConnection {
     this.resumeToken = null;
     /** When the admitted connection was lost (for the resume grace). */
     this.droppedAt = null;
+    /** The node listened on (`host:port`): this page's own, or another of the cluster's. */
+    this.host = location.host;
+    /** In a cluster, from `welcome`: other nodes to try if ours cannot be reached (§15). */
+    this.nodes = [];
     this.stats = { reconnects: 0, resumes: 0, fullRetries: 0, position: null, etaSeconds: null, listenerId: null };
   }
 
@@ -105,7 +109,7 @@ export class SpaceConnection {
     if (this.resumeToken) params.set('resume', this.resumeToken);
     if (this.ticket) params.set('ticket', this.ticket);
     const query = params.toString();
-    return `${scheme}//${location.host}/v1/spaces/${encodeURIComponent(this.spaceId)}/listen${query ? `?${query}` : ''}`;
+    return `${scheme}//${this.host}/v1/spaces/${encodeURIComponent(this.spaceId)}/listen${query ? `?${query}` : ''}`;
   }
 
   /** One attempt: probe, then open the socket (or wait, or give up). */
@@ -121,6 +125,12 @@ export class SpaceConnection {
     try {
       response = await fetch(this.url(location.protocol), { cache: 'no-store' });
     } catch {
+      // In a cluster, the next node in turn: any node serves any Space, and our resume token
+      // takes our slot there (§15).
+      if (this.nodes.length > 0) {
+        const index = this.nodes.indexOf(this.host);
+        this.host = this.nodes[(index + 1) % this.nodes.length];
+      }
       this.retryLater('The server cannot be reached.');
       return;
     }
@@ -131,7 +141,12 @@ export class SpaceConnection {
         this.open();
         break;
       case 503: // the waiting room is full: come back later with the ticket (§4.4)
-        this.waitForRoom(body.ticket, body.retryAfterSeconds ?? Number(response.headers.get('retry-after')));
+        if (body.ticket) {
+          this.waitForRoom(body.ticket, body.retryAfterSeconds ?? Number(response.headers.get('retry-after')));
+        } else {
+          // No ticket: the cluster is busy (our slot is still held by a node not yet known dead).
+          this.retryLater(body.error?.message ?? 'The server is busy.');
+        }
         break;
       case 400: // our ticket or token was refused: come back as a new arrival
         if (this.ticket || this.resumeToken) {
@@ -216,6 +231,10 @@ export class SpaceConnection {
           this.ticket = null;
           this.droppedAt = null;
           this.resumeToken = message.resumeToken ?? null;
+          if (Array.isArray(message.nodes)) {
+            const hosts = message.nodes.map((node) => String(node).replace(/^wss?:\/\//, '')).filter((host) => /^[\w.\-\[\]:]+$/.test(host));
+            this.nodes = hosts.includes(this.host) ? hosts : [this.host, ...hosts];
+          }
           this.stats.position = null;
           this.stats.etaSeconds = null;
           // A resume keeps the listener id; past the grace period the node admits us afresh
