@@ -256,6 +256,7 @@ final class AdmissionGate: Sendable {
     /// Forgets the Space's line; waiting connections are told it ended.
     func close(_ space: LiveSpace) {
         let connections = self.controller.withLock { $0.close(spaceID: space.id) }
+        self.syncs.withLock { _ = $0.removeValue(forKey: space.id) }
         space.setWaiting(0)
         let handles = self.handles.withLock { handles in connections.compactMap { handles[$0] } }
         for handle in handles {
