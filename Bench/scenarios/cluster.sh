@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# cluster: one Space over several node processes on one Redis, loaded through one of them
+# (the load tester finds the others), then a single embedded node with as many listeners as one
+# cluster node had, as the same-run baseline: CPU per listener of a cluster node over a single
+# node's (a ratio). Starts its own redis-server and nodes; stops what it started, by PID.
+# Usage: Bench/scenarios/cluster.sh [listeners] [nodes] [seconds] [join-rate]
+#        (default 50000, enough nodes for ~12,500 listeners each and at least 4, 40 s, 5000/s)
+source "$(dirname "$0")/common.sh"
+LISTENERS=${1:-50000}
+NODES=${2:-$(( (LISTENERS + 12499) / 12500 > 4 ? (LISTENERS + 12499) / 12500 : 4 ))}
+RUN=${3:-40}
+RATE=${4:-5000}
+REDIS_PORT=18480
+BASE=18481
+build
+redis-server "$ROOT/Config/redis.conf" --port "$REDIS_PORT" --appendonly no --dir /tmp --maxclients 10000 \
+  >"$OUT/cluster-redis.log" 2>&1 &
+REDIS_PID=$!
+PIDS+=("$REDIS_PID")
+for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+NODE_PIDS=()
+for i in $(seq 1 "$NODES"); do
+  port=$((BASE + i))
+  SPACES_SERVER_HOST_KEY=bench "$SPACES" serve --port "$port" --event-loops 1 --log-level warning \
+    --cluster "redis://127.0.0.1:$REDIS_PORT" --node-id "n$i" --public-url "ws://127.0.0.1:$port" \
+    >"$OUT/cluster-node-$i.log" 2>&1 &
+  NODE_PIDS+=($!)
+  PIDS+=($!)
+done
+for i in $(seq 1 "$NODES"); do
+  for _ in $(seq 50); do curl -sf "http://127.0.0.1:$((BASE + i))/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+done
+sleep 2  # every node has beaten at least once: the load tester finds them all
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+declare -a BEFORE
+for i in "${!NODE_PIDS[@]}"; do BEFORE[$i]=$(ticks "${NODE_PIDS[$i]}"); done
+"$SPACES" loadtest --server "http://127.0.0.1:$((BASE + 1))" --host-key bench --capacity $((LISTENERS + 1000)) \
+  --listeners "$LISTENERS" --join-rate "$RATE" --duration "$RUN" --json "$OUT/cluster.json" >"$OUT/cluster.txt" 2>&1 || true
+HZ=$(getconf CLK_TCK)
+echo "cluster: $LISTENERS listeners over $NODES nodes, $RUN s at $RATE joins/s"
+sed -n '/^Nodes/,/^$/p' "$OUT/cluster.txt"
+grep -E "^\s*(admitted|failovers|frames lost|audio latency|refused|failures)" "$OUT/cluster.txt" || true
+total_ticks=0
+for i in "${!NODE_PIDS[@]}"; do
+  used=$(( $(ticks "${NODE_PIDS[$i]}") - BEFORE[$i] ))
+  total_ticks=$((total_ticks + used))
+  echo "node n$((i + 1)): $(awk -v t="$used" -v hz="$HZ" -v s="$RUN" 'BEGIN { printf "%.1f %% of a core", 100 * t / hz / s }')"
+done
+for pid in "${NODE_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+kill "$REDIS_PID" 2>/dev/null || true
+
+# The baseline: one embedded node with one cluster node's share of the listeners.
+PER_NODE=$((LISTENERS / NODES))
+start_node 18479
+SINGLE_BEFORE=$(node_cpu_ticks)
+"$SPACES" loadtest --server "http://127.0.0.1:18479" --host-key bench --capacity $((PER_NODE + 1000)) \
+  --listeners "$PER_NODE" --join-rate $((RATE / NODES > 100 ? RATE / NODES : 100)) --duration "$RUN" \
+  --json "$OUT/cluster-single.json" >"$OUT/cluster-single.txt" 2>&1 || true
+SINGLE_TICKS=$(( $(node_cpu_ticks) - SINGLE_BEFORE ))
+awk -v ct="$total_ticks" -v n="$LISTENERS" -v st="$SINGLE_TICKS" -v m="$PER_NODE" -v hz="$HZ" -v s="$RUN" 'BEGIN {
+  c = ct / hz / s / n * 1e6; b = st / hz / s / m * 1e6
+  printf "CPU per listener: cluster node %.1f µs/s, single node %.1f µs/s (%d listeners); ratio x%.2f\n", c, b, m, c / b
+}'
