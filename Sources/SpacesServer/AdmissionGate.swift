@@ -376,16 +376,7 @@ final class AdmissionGate: Sendable {
             connection.refuse(reason: "the waiting room is full", retryAfterSeconds: self.configuration.retryAfterSeconds,
                               ticket: self.ticket(space: space, arrivalMicros: arrival, now: now))
         }
-        if let bumped = result.bumped, let handle = self.handles.withLock({ $0[bumped] }) {
-            self.metrics.refused(.waitingRoomFull)
-            let retry = self.configuration.retryAfterSeconds
-            let gate = self
-            handle.run { connection in
-                guard let arrival = connection.arrivalMicros else { return }
-                connection.refuse(reason: "an earlier arrival took the last place in line", retryAfterSeconds: retry,
-                                  ticket: gate.ticket(space: connection.space, arrivalMicros: arrival))
-            }
-        }
+        if let bumped = result.bumped { self.refuse([bumped], reason: "an earlier arrival took the last place in line") }
     }
 
     /// A connection closed. `hold` keeps an admitted listener's slot for the grace period.

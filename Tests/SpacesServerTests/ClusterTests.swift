@@ -14,12 +14,16 @@ import XCTest
 final class ClusterTests: XCTestCase {
     private var redis: RedisServerProcess!
     private var nodes: [TestServer] = []
+    /// `spaces serve` processes started by a test, killed at its end if still running.
+    private var processes: [Process] = []
 
     override func setUp() async throws {
         self.redis = try RedisServerProcess.start()
     }
 
     override func tearDown() async throws {
+        for process in self.processes where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        self.processes = []
         for node in self.nodes { await node.stop() }
         self.nodes = []
         self.redis?.stop()
@@ -233,12 +237,25 @@ final class ClusterTests: XCTestCase {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        self.processes.append(process)
         // The node has read its configuration once it beats; the file may go then.
         Task {
             try? await Task.sleep(for: .seconds(5))
             try? FileManager.default.removeItem(at: config)
         }
         return (process, port)
+    }
+
+    /// Node "a" in this process (configured with `configure`, nodeTTLSeconds 1) and a real
+    /// `spaces serve` ("doomed") to kill, once both are live in the cluster.
+    private func nodeBesideADoomedOne(
+        _ configure: @escaping (inout SpacesConfiguration) -> Void
+    ) async throws -> (TestServer, Process, Int, RedisBroker) {
+        let a = try await self.node("a", configure)
+        let (process, port) = try self.processNode("doomed")
+        let broker = try XCTUnwrap(a.server.broker)
+        try await eventually(timeout: .seconds(10)) { (try? await broker.liveNodes().get().map(\.id).sorted()) == ["a", "doomed"] }
+        return (a, process, port, broker)
     }
 
     /// Resumes on `url` with `token`, asking again while the answer is 503 (the slot is still
@@ -255,11 +272,7 @@ final class ClusterTests: XCTestCase {
     }
 
     func testListenersOfAKilledNodeResumeOnAnotherWithoutQueueing() async throws {
-        let a = try await self.node("a") { $0.cluster.nodeTTLSeconds = 1 }
-        let (process, port) = try self.processNode("doomed")
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        let broker = try XCTUnwrap(a.server.broker)
-        try await eventually(timeout: .seconds(10)) { (try? await broker.liveNodes().get().map(\.id).sorted()) == ["a", "doomed"] }
+        let (a, process, port, _) = try await self.nodeBesideADoomedOne { $0.cluster.nodeTTLSeconds = 1 }
         let space = try await a.createSpace(capacity: 3)
         let onDoomed = try ServerURL("ws://127.0.0.1:\(port)/v1/spaces/\(space.id)/listen")
         var doomed: [TestListener] = []
@@ -289,11 +302,7 @@ final class ClusterTests: XCTestCase {
     }
 
     func testTheCLIListenerOfAKilledNodeFindsAnotherAndResumesThere() async throws {
-        let a = try await self.node("a") { $0.cluster.nodeTTLSeconds = 1 }
-        let (process, port) = try self.processNode("doomed")
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        let broker = try XCTUnwrap(a.server.broker)
-        try await eventually(timeout: .seconds(10)) { (try? await broker.liveNodes().get().map(\.id).sorted()) == ["a", "doomed"] }
+        let (a, process, port, _) = try await self.nodeBesideADoomedOne { $0.cluster.nodeTTLSeconds = 1 }
         let space = try await a.createSpace(capacity: 1)
         let command = try ListenCommand.parse(["ws://127.0.0.1:\(port)/v1/spaces/\(space.id)/listen", "--duration", "8"])
         let listening = Task { try await command.run() }
@@ -313,11 +322,7 @@ final class ClusterTests: XCTestCase {
     }
 
     func testAHostWhoseNodeIsKilledPublishesAgainThroughAnotherAndTheSpaceGoesOn() async throws {
-        let a = try await self.node("a") { $0.cluster.nodeTTLSeconds = 1 }
-        let (process, port) = try self.processNode("doomed")
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        let broker = try XCTUnwrap(a.server.broker)
-        try await eventually(timeout: .seconds(10)) { (try? await broker.liveNodes().get().map(\.id).sorted()) == ["a", "doomed"] }
+        let (a, process, port, _) = try await self.nodeBesideADoomedOne { $0.cluster.nodeTTLSeconds = 1 }
         let streamer = HostStreamer(
             api: try SpacesAPIClient(server: "http://127.0.0.1:\(port)"), hostKey: TestServer.hostKey, title: "Moving",
             capacity: 10, framesPerBatch: 5
@@ -350,11 +355,7 @@ final class ClusterTests: XCTestCase {
     }
 
     func testTheLoadTestersListenersOfAKilledNodeFailOverWithoutQueueing() async throws {
-        let a = try await self.node("a") { $0.cluster.nodeTTLSeconds = 1 }
-        let (process, port) = try self.processNode("doomed")
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        let broker = try XCTUnwrap(a.server.broker)
-        try await eventually(timeout: .seconds(10)) { (try? await broker.liveNodes().get().map(\.id).sorted()) == ["a", "doomed"] }
+        let (a, process, port, _) = try await self.nodeBesideADoomedOne { $0.cluster.nodeTTLSeconds = 1 }
         let space = try await a.createSpace(capacity: 20)
         var plan = LoadPlan(
             listenURLs: ["ws://127.0.0.1:\(port)/v1/spaces/\(space.id)/listen"], listeners: 20, joinsPerSecond: 100, durationSeconds: 9
@@ -386,11 +387,7 @@ final class ClusterTests: XCTestCase {
     }
 
     func testADeadNodesSlotsAreReleasedAfterTheGracePeriod() async throws {
-        let a = try await self.node("a") { $0.cluster.nodeTTLSeconds = 1; $0.admission.resumeGraceSeconds = 2 }
-        let (process, port) = try self.processNode("doomed")
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        let broker = try XCTUnwrap(a.server.broker)
-        try await eventually(timeout: .seconds(10)) { (try? await broker.liveNodes().get().map(\.id).sorted()) == ["a", "doomed"] }
+        let (a, process, port, _) = try await self.nodeBesideADoomedOne { $0.cluster.nodeTTLSeconds = 1; $0.admission.resumeGraceSeconds = 2 }
         let space = try await a.createSpace(capacity: 1)
         let gone = try await TestListener.connect(ServerURL("ws://127.0.0.1:\(port)/v1/spaces/\(space.id)/listen"))
         try await eventually(timeout: .seconds(5)) { gone.welcome != nil }
@@ -430,11 +427,7 @@ final class ClusterTests: XCTestCase {
     }
 
     func testAKilledNodeDropsOutOfTheClusterByItself() async throws {
-        let a = try await self.node("a") { $0.cluster.nodeTTLSeconds = 1 }
-        let (process, port) = try self.processNode("doomed")
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        let broker = try XCTUnwrap(a.server.broker)
-        try await eventually(timeout: .seconds(10)) { (try? await broker.liveNodes().get().map(\.id).sorted()) == ["a", "doomed"] }
+        let (a, process, port, broker) = try await self.nodeBesideADoomedOne { $0.cluster.nodeTTLSeconds = 1 }
         let space = try await a.createSpace()
         // The doomed node is the lighter one (A gets a listener): it is where listeners are sent.
         let recorder = BatchRecorder()
