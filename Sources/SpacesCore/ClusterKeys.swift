@@ -25,13 +25,36 @@ public struct ClusterKeys: Sendable, Equatable {
     public func moved(_ id: String, node: String) -> String { "\(self.prefix):space:{\(id)}:moved:\(node)" }
     /// Set: listener ids whose slot moved to another node after their node died (each moves once).
     public func resumed(_ id: String) -> String { "\(self.prefix):space:{\(id)}:resumed" }
+    /// The Space's conversation (docs/PROTOCOL.md §15). Hash: `seq` (questions asked), `rev`
+    /// (changes to the questions), `hands` (changes to the hands), `onair` (the question on air).
+    public func conversation(_ id: String) -> String { "\(self.prefix):space:{\(id)}:conversation" }
+    /// Hash: question id → ``StoredQuestion`` record. Each question's voters are the set
+    /// `<this key>:<question id>:voters`, deleted when the question closes.
+    public func questions(_ id: String) -> String { "\(self.prefix):space:{\(id)}:questions" }
+    /// Sorted set: the open questions, score −(votes + 2⁴⁰ if pinned), ties in order of asking.
+    public func ranking(_ id: String) -> String { "\(self.prefix):space:{\(id)}:ranking" }
+    /// Hash: listener id → its open or on-air question.
+    public func askers(_ id: String) -> String { "\(self.prefix):space:{\(id)}:askers" }
+    /// Sorted set: closed questions by votes, the first evicted when the queue is full.
+    public func finished(_ id: String) -> String { "\(self.prefix):space:{\(id)}:finished" }
+    /// Sorted set: raised hands, listener id → raised at (Unix µs).
+    public func hands(_ id: String) -> String { "\(self.prefix):space:{\(id)}:hands" }
+    /// List: questions closed since the leader last read them (their askers are told).
+    public func closed(_ id: String) -> String { "\(self.prefix):space:{\(id)}:closed" }
+    /// Hash: emoji → reactions counted by every node since the leader last read them.
+    public func reactions(_ id: String) -> String { "\(self.prefix):space:{\(id)}:reactions" }
+    /// String: the node leading the Space's conversation, expiring (the lease).
+    public func leader(_ id: String) -> String { "\(self.prefix):space:{\(id)}:leader" }
+    /// String: the latest shared views (a ``ConversationBroadcast`` without personal parts),
+    /// for a node that starts serving the Space.
+    public func view(_ id: String) -> String { "\(self.prefix):space:{\(id)}:view" }
     /// Set: the ids of every Space in the directory.
     public var spaces: String { "\(self.prefix):spaces" }
     /// String (JSON ``NodeLoad``), expiring after `cluster.nodeTTLSeconds`.
     public func node(_ id: String) -> String { "\(self.prefix):node:\(id)" }
     /// Set: the ids of nodes that have beaten at least once (pruned when their key expired).
     public var nodes: String { "\(self.prefix):nodes" }
-    /// Sharded channel: the Space's audio, as ``ClusterEnvelope``s.
+    /// Sharded channel: the Space's audio and its conversation updates, as ``ClusterEnvelope``s.
     public func audio(_ id: String) -> String { "\(self.prefix):audio:{\(id)}" }
     /// Classic channel: directory events, `ended <id>`.
     public var events: String { "\(self.prefix):events" }

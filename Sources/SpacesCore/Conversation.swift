@@ -21,9 +21,16 @@ public struct Conversation: Sendable {
         /// For one listener each: its own question's state and rank.
         public var personal: [Personal] = []
 
+        public init() {}
+
         public struct Personal: Sendable, Equatable {
             public var listenerID: UInt64
             public var question: ServerEvent.OwnQuestion
+
+            public init(listenerID: UInt64, question: ServerEvent.OwnQuestion) {
+                self.listenerID = listenerID
+                self.question = question
+            }
         }
 
         public var isEmpty: Bool {
@@ -38,6 +45,12 @@ public struct Conversation: Sendable {
         public var questions: [Question]
         /// The listener to send `invited` to.
         public var invited: UInt64?
+
+        public init(applied: ServerEvent.Applied, questions: [Question], invited: UInt64?) {
+            self.applied = applied
+            self.questions = questions
+            self.invited = invited
+        }
     }
 
     public let settings: SpacesConfiguration.Conversation
@@ -205,6 +218,12 @@ public struct Conversation: Sendable {
             self.prune(nowMicros: nowMicros)
         }
         return updates
+    }
+
+    /// The reactions counted since the last call, for a cluster's node to add to the Space's
+    /// shared count (its updates come from ``ConversationDigest`` instead of ``due(nowMicros:)``).
+    public mutating func takeReactions() -> [String: Int]? {
+        self.reactions.drain()
     }
 
     /// Forgets rate-limit state nobody needs any more; call now and then (e.g. once a minute).

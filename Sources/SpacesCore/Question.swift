@@ -38,8 +38,8 @@ public struct Question: Sendable, Equatable, Identifiable {
     /// The order of asking (1, 2, …): breaks ties between questions asked in the same microsecond.
     let sequence: UInt64
 
-    init(sequence: UInt64, askerListenerID: UInt64, text: String, askedAtMicros: UInt64) {
-        self.id = Self.id(sequence: sequence)
+    init(sequence: UInt64, askerListenerID: UInt64, text: String, askedAtMicros: UInt64, id: String? = nil) {
+        self.id = id ?? Self.id(sequence: sequence)
         self.askerListenerID = askerListenerID
         self.text = text
         self.votes = 0

@@ -90,8 +90,7 @@ public struct QuestionQueue: Sendable {
     private var outstanding: [UInt64: String] = [:]
     /// Question → the listeners who upvoted it.
     private var voters: [String: Set<UInt64>] = [:]
-    private var askBuckets: [UInt64: TokenBucket] = [:]
-    private var upvoteBuckets: [UInt64: TokenBucket] = [:]
+    private var rates: ListenerRates
     private var nextSequence: UInt64 = 1
     /// The latest snapshot of `snapshotSize` questions; its version is ``version``.
     private var shown = Snapshot(version: 0, openCount: 0, onAir: nil, top: [])
@@ -100,6 +99,7 @@ public struct QuestionQueue: Sendable {
         precondition(configuration.capacity >= 1, "a question queue needs room for one question")
         precondition(configuration.maximumTextLength >= 1 && configuration.snapshotSize >= 0)
         self.configuration = configuration
+        self.rates = ListenerRates(configuration: configuration)
     }
 
     // MARK: Queries
@@ -157,10 +157,7 @@ public struct QuestionQueue: Sendable {
             guard let victim = self.evictionCandidate() else { throw .queueFull(limit: self.configuration.capacity) }
             evicted = victim
         }
-        try Self.take(
-            &self.askBuckets, listenerID: listenerID, rate: self.configuration.asksPerSecond,
-            burst: self.configuration.askBurst, nowMicros: nowMicros
-        )
+        try self.rates.take(.ask, listenerID: listenerID, nowMicros: nowMicros)
         if let evicted { self.forget(evicted) }
         let question = Question(sequence: self.nextSequence, askerListenerID: listenerID, text: text, askedAtMicros: nowMicros)
         self.nextSequence += 1
@@ -178,10 +175,7 @@ public struct QuestionQueue: Sendable {
         guard question.state.isOutstanding else { throw .notOpen(id: questionID, state: question.state) }
         guard question.askerListenerID != listenerID else { throw .ownQuestion(id: questionID) }
         guard self.voters[questionID]?.contains(listenerID) != true else { throw .alreadyVoted(id: questionID) }
-        try Self.take(
-            &self.upvoteBuckets, listenerID: listenerID, rate: self.configuration.upvotesPerSecond,
-            burst: self.configuration.upvoteBurst, nowMicros: nowMicros
-        )
+        try self.rates.take(.upvote, listenerID: listenerID, nowMicros: nowMicros)
         self.voters[questionID, default: []].insert(listenerID)
         question = self.update(questionID) { $0.votes += 1 }
         self.publish()
@@ -254,12 +248,11 @@ public struct QuestionQueue: Sendable {
     /// the same fresh bucket on their next action), so that listeners who have left cost
     /// nothing. Call it now and then (e.g. once a minute).
     public mutating func prune(nowMicros: UInt64) {
-        Self.pruneFull(&self.askBuckets, nowMicros: nowMicros)
-        Self.pruneFull(&self.upvoteBuckets, nowMicros: nowMicros)
+        self.rates.prune(nowMicros: nowMicros)
     }
 
     /// Listeners with rate-limit state kept (for tests and metrics).
-    var trackedListeners: Int { Set(self.askBuckets.keys).union(self.upvoteBuckets.keys).count }
+    var trackedListeners: Int { self.rates.trackedListeners }
 
     // MARK: Internals
 
@@ -354,22 +347,5 @@ public struct QuestionQueue: Sendable {
         guard !next.shows(sameAs: self.shown) else { return }
         next.version = self.shown.version + 1
         self.shown = next
-    }
-
-    private static func take(
-        _ buckets: inout [UInt64: TokenBucket], listenerID: UInt64, rate: Double, burst: Double, nowMicros: UInt64
-    ) throws(QuestionQueueError) {
-        var bucket = buckets[listenerID] ?? TokenBucket(ratePerSecond: rate, burst: burst, nowMicros: nowMicros)
-        guard bucket.tryTake(nowMicros: nowMicros) else {
-            throw .rateLimited(retryAfterMicros: bucket.microsUntilToken(nowMicros: nowMicros))
-        }
-        buckets[listenerID] = bucket
-    }
-
-    private static func pruneFull(_ buckets: inout [UInt64: TokenBucket], nowMicros: UInt64) {
-        buckets = buckets.filter { _, bucket in
-            var bucket = bucket
-            return bucket.available(nowMicros: nowMicros) < bucket.burst
-        }
     }
 }

@@ -35,6 +35,8 @@ public enum QuestionQueueError: Error, Equatable, Sendable, CustomStringConverti
     case handsFull(limit: Int)
     /// The host invited a listener whose hand is not raised (lowered, invited already, or gone).
     case handNotRaised(listenerID: String)
+    /// In a cluster, the shared conversation (Redis) could not be reached; nothing was applied.
+    case unavailable
 
     /// The stable code of the `error` event (docs/PROTOCOL.md lists them).
     public var code: String {
@@ -53,6 +55,7 @@ public enum QuestionQueueError: Error, Equatable, Sendable, CustomStringConverti
         case .unknownReaction: "unknown_reaction"
         case .handsFull: "hands_full"
         case .handNotRaised: "hand_not_raised"
+        case .unavailable: "unavailable"
         }
     }
 
@@ -93,6 +96,8 @@ public enum QuestionQueueError: Error, Equatable, Sendable, CustomStringConverti
             "too many raised hands (limit \(limit))"
         case .handNotRaised(let id):
             "listener \"\(id.prefix(40))\" has no hand raised"
+        case .unavailable:
+            "the conversation is unavailable for a moment: try again"
         }
     }
 
@@ -111,6 +116,28 @@ public enum QuestionQueueError: Error, Equatable, Sendable, CustomStringConverti
         case .notOpen, .notYours, .alreadyVoted, .ownQuestion, .oneOpenQuestion: 409
         case .rateLimited, .queueFull, .handsFull: 429
         case .emptyText, .textTooLong, .controlCharacter, .unknownReaction: 400
+        case .unavailable: 503
+        }
+    }
+
+    /// The refusal a cluster's conversation script answered with (its code and one argument:
+    /// a question id, a limit or a state); nil for a code it does not know.
+    public init?(code: String, argument: String) {
+        switch code {
+        case "one_open_question": self = .oneOpenQuestion(id: argument)
+        case "queue_full": self = .queueFull(limit: Int(argument) ?? 0)
+        case "no_such_question": self = .noSuchQuestion(id: argument)
+        case "already_voted": self = .alreadyVoted(id: argument)
+        case "own_question": self = .ownQuestion(id: argument)
+        case "not_yours": self = .notYours(id: argument)
+        case "hands_full": self = .handsFull(limit: Int(argument) ?? 0)
+        case "hand_not_raised": self = .handNotRaised(listenerID: argument)
+        default:
+            // "not_open" carries "<id>,<state>".
+            guard code == "not_open", let comma = argument.lastIndex(of: ","),
+                let state = Question.State(rawValue: String(argument[argument.index(after: comma)...]))
+            else { return nil }
+            self = .notOpen(id: String(argument[..<comma]), state: state)
         }
     }
 

@@ -433,7 +433,8 @@ final class AdmissionGate: Sendable {
         self.metrics.admitted(resumed: admission.resumed)
         connection.admit(
             listenerID: admission.listenerID,
-            resumeToken: self.resumeToken(space: connection.space, listenerID: admission.listenerID)
+            resumeToken: self.resumeToken(space: connection.space, listenerID: admission.listenerID),
+            resumed: admission.resumed
         )
         if let replaced = admission.replaced, let handle = self.handles.withLock({ $0[replaced] }) {
             handle.run { old in old.close(.replaced, reason: "resumed on another connection") }

@@ -26,6 +26,17 @@ protocol Broker: AnyObject, Sendable {
     /// Where a listener goes if this node is lost: live nodes' WebSocket bases, at most 8 (as
     /// of the last heartbeat; nil while none is known).
     var failoverNodes: [String]? { get }
-    /// This node's first listener of `space` came (true) or its last left (false).
+    /// This node's first listener (or the host) of `space` came (true) or its last left (false).
     func listening(to space: LiveSpace, _ active: Bool)
+
+    // The conversation of a Space, kept in the cluster (``RedisBroker`` documents each). The
+    // futures complete on the broker's loop and fail with a ``QuestionQueueError``.
+    func listenerAction(_ event: ClientEvent, listenerID: UInt64, spaceID: String, settings: SpacesConfiguration.Conversation) -> EventLoopFuture<ServerEvent?>
+    func hostAction(_ action: HostAction, spaceID: String) -> EventLoopFuture<Conversation.Outcome>
+    func standing(of listenerID: UInt64, spaceID: String) -> EventLoopFuture<[ServerEvent]>
+    func addReactions(_ counts: [String: Int], spaceID: String)
+    func conversationState(
+        spaceID: String, lead: Bool, revision: UInt64?, handsVersion: UInt64?, takeReactions: Bool, leaseMillis: Int
+    ) -> EventLoopFuture<ConversationDigest.Input?>
+    func broadcast(_ broadcast: ConversationBroadcast, spaceID: String, keep: ConversationBroadcast?)
 }

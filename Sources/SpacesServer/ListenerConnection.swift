@@ -107,7 +107,7 @@ final class ListenerConnection: ChannelInboundHandler {
 
     // MARK: Called by the gate, on this loop.
 
-    func admit(listenerID: UInt64, resumeToken: String?) {
+    func admit(listenerID: UInt64, resumeToken: String?, resumed: Bool = false) {
         guard self.context != nil else { return }
         switch self.phase {
         case .pending, .waiting: break
@@ -128,7 +128,7 @@ final class ListenerConnection: ChannelInboundHandler {
         ))
         self.peer.send(PreframedMessage.text(welcome.json()).bytes)
         if let questions = self.space.conversation.latestQuestions { self.sendShared(questions) }
-        for event in self.space.conversation.join(listenerID, connection: self, eventLoop: self.channel!.eventLoop) {
+        for event in self.space.conversation.join(listenerID, resumed: resumed, connection: self, eventLoop: self.channel!.eventLoop) {
             self.peer.send(PreframedMessage.text(event.json()).bytes)
         }
         self.relay.shard(on: self.channel!.eventLoop).add(self)
@@ -250,13 +250,33 @@ final class ListenerConnection: ChannelInboundHandler {
             return
         }
         do {
-            let answer = try self.space.conversation.receive(event, from: listenerID, nowMicros: WallClock.nowMicros())
-            self.metrics?.conversationAccepted.increment()
-            if let answer { self.reply(answer, context: context) }
+            switch try self.space.conversation.receive(event, from: listenerID, nowMicros: WallClock.nowMicros()) {
+            case .now(let answer):
+                self.metrics?.conversationAccepted.increment()
+                if let answer { self.reply(answer, context: context) }
+            case .later(let answer):
+                // Decided in the cluster; answered on this loop, in the order sent.
+                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                answer.hop(to: context.eventLoop).whenComplete { result in
+                    let (connection, context) = bound.value
+                    switch result {
+                    case .success(let answer):
+                        connection.metrics?.conversationAccepted.increment()
+                        if let answer { connection.reply(answer, context: context) }
+                    case .failure(let error):
+                        connection.refused(error as? QuestionQueueError ?? .unavailable, context: context)
+                    }
+                }
+            }
         } catch {
-            (error.isRateLimited ? self.metrics?.conversationRateLimited : self.metrics?.conversationRefused)?.increment()
-            self.refuse(ServerEvent.ErrorEvent(error), counts: !error.isRateLimited, context: context)
+            self.refused(error, context: context)
         }
+    }
+
+    private func refused(_ error: QuestionQueueError, context: ChannelHandlerContext) {
+        (error.isRateLimited ? self.metrics?.conversationRateLimited : self.metrics?.conversationRefused)?.increment()
+        // Neither a rate limit nor the cluster being away is the client's fault.
+        self.refuse(ServerEvent.ErrorEvent(error), counts: !error.isRateLimited && error != .unavailable, context: context)
     }
 
     private func reply(_ event: ServerEvent, context: ChannelHandlerContext) {

@@ -40,7 +40,7 @@ public final class LiveSpace: Sendable {
         conversation: SpacesConfiguration.Conversation = .init(), origin: String = "", broker: (any Broker)? = nil,
         hostTokenDigest: String? = nil
     ) {
-        self.conversation = LiveConversation(settings: conversation)
+        self.conversation = LiveConversation(settings: conversation, spaceID: id, broker: broker)
         self.hostTokenDigest = hostTokenDigest ?? Token.digest(hostToken)
         self.origin = origin
         self.broker = broker
@@ -94,11 +94,15 @@ public final class LiveSpace: Sendable {
 
     /// Claims the publisher seat; false if another publisher holds it.
     func attachPublisher() -> Bool {
-        self.publisher.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        guard self.publisher.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return false }
+        // The host's node follows the Space's channel too: the conversation's updates come there.
+        self.broker?.listening(to: self, true)
+        return true
     }
 
     func detachPublisher() {
         self.publisher.store(false, ordering: .releasing)
+        self.broker?.listening(to: self, false)
     }
 
     /// Reserves `count` contiguous sequence numbers and returns the first.

@@ -51,8 +51,9 @@ final class PublisherConnection: ChannelInboundHandler {
         let event = ServerEvent.publishing(.init(space: self.space.summary, codec: self.space.codec, nodes: self.space.broker?.failoverNodes))
         self.peer.send(PreframedMessage.text(event.json()).bytes)
         // The conversation so far: a host reconnecting sees the queue and the hands at once.
-        let (questions, hands) = self.space.conversation.hostView(nowMicros: WallClock.nowMicros())
-        self.sendUpdates([ServerEvent.questions(questions), .hands(hands)].map { PreframedMessage.text($0.json()).bytes })
+        let (questions, hands) = self.space.conversation.hostViewNow(nowMicros: WallClock.nowMicros())
+        let view = [questions.map(ServerEvent.questions), hands.map(ServerEvent.hands)].compactMap { $0 }
+        self.sendUpdates(view.map { PreframedMessage.text($0.json()).bytes })
         let space = self.space
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         self.ticker = context.eventLoop.scheduleRepeatedTask(initialDelay: self.stateInterval, delay: self.stateInterval) { _ in
@@ -125,18 +126,24 @@ final class PublisherConnection: ChannelInboundHandler {
             self.peer.close(.invalidPayload, reason: "text is not UTF-8", context: context)
             return
         }
-        let reply: ServerEvent
+        let action: HostAction
         do {
-            let action = try HostAction.parse(bytes)
-            do {
-                reply = .applied(try self.space.conversation.perform(action).applied)
-            } catch {
-                reply = .error(ServerEvent.ErrorEvent(error))
-            }
+            action = try HostAction.parse(bytes)
         } catch {
-            reply = .error(.init(code: error.code, message: error.message))
+            self.peer.send(PreframedMessage.text(ServerEvent.error(.init(code: error.code, message: error.message)).json()).bytes)
+            return
         }
-        self.peer.send(PreframedMessage.text(reply.json()).bytes)
+        // Answered in the order sent: the futures of one loop complete in order.
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        self.space.conversation.perform(action, on: context.eventLoop).whenComplete { result in
+            let reply: ServerEvent = switch result {
+            case .success(let outcome): .applied(outcome.applied)
+            case .failure(let error): .error(ServerEvent.ErrorEvent(error as? QuestionQueueError ?? .unavailable))
+            }
+            let connection = bound.value
+            guard !connection.peer.closing else { return }
+            connection.peer.send(PreframedMessage.text(reply.json()).bytes)
+        }
     }
 
     /// Closes with `code` (the node is draining).

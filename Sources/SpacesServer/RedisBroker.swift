@@ -14,6 +14,7 @@ final class RedisBroker: Broker {
     /// What the node does with what arrives from the cluster; called on the subscriber's loop.
     struct Handlers: Sendable {
         var audio: @Sendable (_ spaceID: String, _ envelope: ClusterEnvelope) -> Void
+        var conversation: @Sendable (_ spaceID: String, _ broadcast: ConversationBroadcast) -> Void
         var ended: @Sendable (_ spaceID: String) -> Void
     }
 
@@ -25,14 +26,14 @@ final class RedisBroker: Broker {
     /// Set once by ``start(handlers:timeout:)``; read by the subscriber's callback.
     private final class Box: Sendable {
         let handlers = Mutex<Handlers?>(nil)
-        /// Serialises subscribe/unsubscribe decisions.
-        let subscriptions = Mutex<Void>(())
+        /// The Spaces whose channel this node follows; serialises subscribe/unsubscribe decisions.
+        let subscriptions = Mutex<Set<String>>([])
         init() {}
     }
     private let box = Box()
     /// Live nodes' URLs as of the last heartbeat, for ``failoverNodes``.
     private let known = Mutex<[String]?>(nil)
-    private let logger: Logger
+    let logger: Logger
 
     /// Writes a new Space's record unless one with its id exists: ids are unique cluster-wide.
     static let registerScript = RedisScript("""
@@ -203,8 +204,16 @@ final class RedisBroker: Broker {
         self.subscriber = RedisSubscriber(configuration: redis, eventLoop: eventLoop, logger: logger) { message in
             guard let handlers = box.handlers.withLock({ $0 }) else { return }
             if message.channel.sharded, let id = keys.spaceID(ofAudioChannel: message.channel.name) {
-                guard let envelope = try? ClusterEnvelope.decode(message.payload), envelope.origin != me else { return }
-                handlers.audio(id, envelope)
+                guard let envelope = try? ClusterEnvelope.decode(message.payload) else { return }
+                switch envelope.kind {
+                case .audio where envelope.origin != me:
+                    handlers.audio(id, envelope)
+                case .conversation:
+                    guard let broadcast = ConversationBroadcast.decode(envelope.payload.readableBytesView) else { return }
+                    handlers.conversation(id, broadcast)
+                case .audio:
+                    break
+                }
             } else if message.channel == .classic(keys.events) {
                 let text = String(buffer: message.payload)
                 if text.hasPrefix("ended "), text.count < 100 { handlers.ended(String(text.dropFirst(6))) }
@@ -440,7 +449,7 @@ final class RedisBroker: Broker {
     func publish(_ batch: ByteBuffer, space: LiveSpace) {
         var message = ByteBuffer()
         message.reserveCapacity(batch.readableBytes + 3 + self.nodeID.utf8.count)
-        ClusterEnvelope(origin: self.nodeID, batch: batch).encode(into: &message)
+        ClusterEnvelope(.audio, origin: self.nodeID, payload: batch).encode(into: &message)
         // Fire and forget: while Redis is away the other nodes miss this audio (and count it
         // as a gap); this node's own listeners were served already.
         _ = self.client.send(RedisCommand("SPUBLISH", .string(self.keys.audio(space.id)), .bytes(message)))
@@ -451,11 +460,21 @@ final class RedisBroker: Broker {
         // Decided from the count read under the lock, not from `active`: calls from two loops
         // (one listener leaving, another arriving) may come in either order, and the last one
         // must leave the subscription matching the listeners there are.
-        self.box.subscriptions.withLock { _ in
-            if space.listenerCount > 0 && space.state == .live {
-                self.subscriber.subscribe(channel)
+        let wanted = (space.listenerCount > 0 || space.hasPublisher) && space.state == .live
+        self.box.subscriptions.withLock { subscribed in
+            if wanted {
+                guard subscribed.insert(space.id).inserted else { return }
+                // Once following, the latest shared views (the queue so far) are fetched and
+                // delivered like a broadcast: later changes come on the channel.
+                let box = self.box
+                self.subscriber.subscribe(channel).flatMap { self.latestView(spaceID: space.id) }.whenSuccess { view in
+                    guard let view, let handlers = box.handlers.withLock({ $0 }) else { return }
+                    handlers.conversation(space.id, view)
+                }
             } else {
+                guard subscribed.remove(space.id) != nil else { return }
                 self.subscriber.unsubscribe(channel)
+                space.conversation.forgetShared()
             }
         }
     }

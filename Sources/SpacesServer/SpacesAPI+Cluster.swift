@@ -7,6 +7,7 @@ import SpacesCore
 extension SpacesAPI {
     /// Answers a request; on an embedded node at once, in a cluster after the directory's part.
     func respond(_ head: HTTPRequestHead, body: ByteBuffer?, on eventLoop: any EventLoop) -> EventLoopFuture<HTTPAnswer> {
+        if let answer = self.converse(head, on: eventLoop) { return answer }
         guard let broker = self.registry.broker else { return eventLoop.makeSucceededFuture(self.answer(head, body: body)) }
         let route = Route(path: RequestTarget(head.uri).path)
         switch (route, head.method) {

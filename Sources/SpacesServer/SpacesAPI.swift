@@ -75,17 +75,6 @@ struct SpacesAPI: Sendable {
             case .success:
                 return HTTPAnswer(APIError(.upgradeRequired, "this is a WebSocket endpoint"))
             }
-        case (.questions(let id), .GET):
-            return self.asHost(id, head) { space in self.json(.ok, space.conversation.hostQuestions()) }
-        case (.hands(let id), .GET):
-            return self.asHost(id, head) { space in self.json(.ok, space.conversation.hostHands(nowMicros: WallClock.nowMicros())) }
-        case (.questionAction(let id, let questionID, let name), .POST):
-            guard let action = HostAction(name: name, questionID: questionID) else {
-                return HTTPAnswer(APIError(.notFound, "no action \"\(name.prefix(40))\": use \(HostAction.questionActions.joined(separator: ", "))"))
-            }
-            return self.asHost(id, head) { space in self.perform(action, on: space) }
-        case (.invite(let id, let listenerID), .POST):
-            return self.asHost(id, head) { space in self.perform(.invite(listenerID: listenerID), on: space) }
         case (.home, .GET), (.home, .HEAD):
             return WebAssets.bundled.answer("home.html")
         case (.spacePage, .GET), (.spacePage, .HEAD):
@@ -151,24 +140,54 @@ struct SpacesAPI: Sendable {
         return true
     }
 
-    /// Runs `body` for the Space `id` if the request carries its host token.
-    private func asHost(_ id: String, _ head: HTTPRequestHead, _ body: (LiveSpace) -> HTTPAnswer) -> HTTPAnswer {
-        guard let space = self.registry.space(id: id) else { return HTTPAnswer(Self.noSuchSpace(id)) }
-        guard let token = Self.bearer(head.headers), space.isHostToken(token) else {
-            return HTTPAnswer(APIError(.unauthorized, "the conversation's host view needs this Space's host token"))
+    /// Answers the host's conversation routes (the queue, the hands, an action on either) once
+    /// the conversation decided (in a cluster, Redis); nil for any other request.
+    func converse(_ head: HTTPRequestHead, on eventLoop: any EventLoop) -> EventLoopFuture<HTTPAnswer>? {
+        let answer: (LiveSpace) -> EventLoopFuture<HTTPAnswer>
+        let id: String
+        switch (Route(path: RequestTarget(head.uri).path), head.method) {
+        case (.questions(let space), .GET):
+            id = space
+            answer = { space in space.conversation.hostView(all: true, on: eventLoop).map { self.json(.ok, $0.0) } }
+        case (.hands(let space), .GET):
+            id = space
+            answer = { space in space.conversation.hostView(on: eventLoop).map { self.json(.ok, $0.1) } }
+        case (.questionAction(let space, let questionID, let name), .POST):
+            guard let action = HostAction(name: name, questionID: questionID) else {
+                return eventLoop.makeSucceededFuture(HTTPAnswer(APIError(
+                    .notFound, "no action \"\(name.prefix(40))\": use \(HostAction.questionActions.joined(separator: ", "))"
+                )))
+            }
+            id = space
+            answer = { space in self.perform(action, on: space, eventLoop: eventLoop) }
+        case (.invite(let space, let listenerID), .POST):
+            id = space
+            answer = { space in self.perform(.invite(listenerID: listenerID), on: space, eventLoop: eventLoop) }
+        default:
+            return nil
         }
-        return body(space)
+        return self.resolve(id, on: eventLoop).recover { _ in self.registry.space(id: id) }.flatMap { space in
+            guard let space else { return eventLoop.makeSucceededFuture(HTTPAnswer(Self.noSuchSpace(id))) }
+            guard let token = Self.bearer(head.headers), space.isHostToken(token) else {
+                return eventLoop.makeSucceededFuture(HTTPAnswer(APIError(.unauthorized, "the conversation's host view needs this Space's host token")))
+            }
+            return answer(space).flatMapErrorThrowing { error in
+                let error = error as? QuestionQueueError ?? .unavailable
+                var headers = HTTPHeaders()
+                if error == .unavailable { headers.add(name: "retry-after", value: "1") }
+                return HTTPAnswer(
+                    status: HTTPResponseStatus(statusCode: error.httpStatus), body: APIError.json(code: error.code, message: error.message), headers: headers
+                )
+            }
+        }
     }
 
-    private func perform(_ action: HostAction, on space: LiveSpace) -> HTTPAnswer {
-        guard space.state == .live else { return HTTPAnswer(APIError(.gone, "the Space has ended")) }
-        do {
-            let outcome = try space.conversation.perform(action)
-            return self.json(.ok, HostActionResult(
+    private func perform(_ action: HostAction, on space: LiveSpace, eventLoop: any EventLoop) -> EventLoopFuture<HTTPAnswer> {
+        guard space.state == .live else { return eventLoop.makeSucceededFuture(HTTPAnswer(APIError(.gone, "the Space has ended"))) }
+        return space.conversation.perform(action, on: eventLoop).map { outcome in
+            self.json(.ok, HostActionResult(
                 action: outcome.applied.action, target: outcome.applied.target, questions: outcome.questions.map(ServerEvent.QuestionItem.init)
             ))
-        } catch {
-            return HTTPAnswer(status: HTTPResponseStatus(statusCode: error.httpStatus), body: APIError.json(code: error.code, message: error.message))
         }
     }
 

@@ -207,25 +207,32 @@ public final class SpacesServer: Service, Sendable {
     private static func announceConversation(registry: SpaceRegistry, relay: Relay, publishers: PublisherSet, metrics: ServerMetrics) {
         let now = WallClock.nowMicros()
         for space in registry.all() where space.state == .live {
-            let updates = space.conversation.tick(nowMicros: now)
-            guard !updates.isEmpty else { continue }
-            if let questions = updates.questions {
-                let update = SharedUpdate(kind: .questions, event: .questions(questions), deflate: relay.deflate)
-                // Kept before the fan-out: a listener admitted meanwhile gets this one or a later one.
-                space.conversation.latestQuestions = update
-                relay.broadcast(update, to: space)
-                metrics.questionsUpdates.increment()
-            }
-            if let reactions = updates.reactions {
-                relay.broadcast(SharedUpdate(kind: .reactions, event: .reactions(reactions), deflate: relay.deflate), to: space)
-                metrics.reactionsUpdates.increment()
-            }
-            var host: [ServerEvent] = []
-            if let questions = updates.hostQuestions { host.append(.questions(questions)) }
-            if let hands = updates.hands { host.append(.hands(hands)) }
-            if let reactions = updates.reactions { host.append(.reactions(reactions)) }
-            if !host.isEmpty { publishers.send(host, to: space) }
+            Self.deliver(space.conversation.tick(nowMicros: now), of: space, relay: relay, publishers: publishers, metrics: metrics)
         }
+    }
+
+    /// Fans out a Space's conversation updates: due here (embedded) or published by the node
+    /// leading the Space (cluster).
+    private static func deliver(
+        _ updates: Conversation.Updates, of space: LiveSpace, relay: Relay, publishers: PublisherSet, metrics: ServerMetrics
+    ) {
+        guard !updates.isEmpty else { return }
+        if let questions = updates.questions {
+            let update = SharedUpdate(kind: .questions, event: .questions(questions), deflate: relay.deflate)
+            // Kept before the fan-out: a listener admitted meanwhile gets this one or a later one.
+            space.conversation.latestQuestions = update
+            relay.broadcast(update, to: space)
+            metrics.questionsUpdates.increment()
+        }
+        if let reactions = updates.reactions {
+            relay.broadcast(SharedUpdate(kind: .reactions, event: .reactions(reactions), deflate: relay.deflate), to: space)
+            metrics.reactionsUpdates.increment()
+        }
+        var host: [ServerEvent] = []
+        if let questions = updates.hostQuestions { host.append(.questions(questions)) }
+        if let hands = updates.hands { host.append(.hands(hands)) }
+        if let reactions = updates.reactions { host.append(.reactions(reactions)) }
+        if !host.isEmpty { publishers.send(host, to: space) }
     }
 
     /// Connects to the cluster: audio and ended Spaces from the other nodes, and a heartbeat.
@@ -233,11 +240,12 @@ public final class SpacesServer: Service, Sendable {
         let registry = self.registry
         let relay = self.relay
         let metrics = self.metrics
+        let publishers = self.publishers
         let limit = self.configuration.limits.publishMessageBytes
         await broker.start(handlers: .init(
             audio: { id, envelope in
                 guard let space = registry.space(id: id), space.state == .live,
-                    let batch = try? AudioBatch.decode(envelope.batch, limit: limit)
+                    let batch = try? AudioBatch.decode(envelope.payload, limit: limit)
                 else { return }
                 space.advanceSequence(to: batch.firstSequence &+ UInt32(batch.frames.count))
                 let message = PreframedMessage(batch: batch)
@@ -245,6 +253,10 @@ public final class SpacesServer: Service, Sendable {
                 space.countRelayed(batch.frames.count)
                 metrics.framesRelayed.increment(by: Int64(batch.frames.count))
                 metrics.batchesRelayed.increment()
+            },
+            conversation: { id, broadcast in
+                guard let space = registry.space(id: id), space.state == .live else { return }
+                Self.deliver(space.conversation.received(broadcast), of: space, relay: relay, publishers: publishers, metrics: metrics)
             },
             ended: { id in
                 if let space = registry.space(id: id) { api.endLocally(space) }

@@ -446,6 +446,126 @@ final class ClusterTests: XCTestCase {
         try await listening.value
     }
 
+    func testAQuestionAskedOnBUpvotedOnCAndPickedOnAIsSeenByListenersOfAllThree() async throws {
+        let a = try await self.node("a") { $0.conversation.questionsIntervalMs = 100 }
+        let b = try await self.node("b") { $0.conversation.questionsIntervalMs = 100 }
+        let c = try await self.node("c") { $0.conversation.questionsIntervalMs = 100 }
+        let space = try await a.createSpace()
+        let path = "/v1/spaces/\(space.id)/listen"
+        let onA = try await TestListener.connect(a.url(path))
+        let onB = try await TestListener.connect(b.url(path))
+        let onC = try await TestListener.connect(c.url(path))
+        let everyone = [onA, onB, onC]
+        try await eventually { everyone.allSatisfy { $0.welcome != nil } }
+
+        // Asked on B: B's listener has its id at once.
+        try await onB.send(#"{"type":"ask","text":"  One queue for every node?  "}"#)
+        try await eventually { onB.events.contains { if case .asked = $0 { true } else { false } } }
+        let id = try XCTUnwrap(onB.events.lazy.compactMap { if case .asked(let asked) = $0 { asked.id } else { nil } }.first)
+
+        // Upvoted on C; a second vote of the same listener is refused (one per listener per
+        // question, decided in Redis), and so is the asker's own.
+        try await onC.send(#"{"type":"upvote","id":"\#(id)"}"#)
+        try await eventually { onC.events.contains(.upvoted(.init(id: id))) }
+        try await onC.send(#"{"type":"upvote","id":"\#(id)"}"#)
+        try await onB.send(#"{"type":"upvote","id":"\#(id)"}"#)
+        try await eventually { onC.errorCodes == ["already_voted"] && onB.errorCodes == ["own_question"] }
+
+        // Every node's listeners see it with its one vote, and the asker hears its rank.
+        try await eventually {
+            everyone.allSatisfy { $0.questionUpdates.last?.0.top == [.init(id: id, text: "One queue for every node?", votes: 1, state: "open", pinned: false)] }
+        }
+        try await eventually { onB.ownQuestions.last == .init(id: id, state: "open", rank: 1, votes: 1) }
+        XCTAssertTrue(onA.ownQuestions.isEmpty && onC.ownQuestions.isEmpty, "only the asker is told of its question")
+
+        // Picked on A, by the host over HTTP: on air for everyone, and the asker is told.
+        let picked = try await a.api.act(.pick(questionID: id), spaceID: space.id, token: space.hostToken)
+        XCTAssertEqual(picked.questions.map(\.state), ["on_air"])
+        try await eventually { everyone.allSatisfy { $0.questionUpdates.last?.0.onAir?.id == id && $0.questionUpdates.last?.0.total == 0 } }
+        try await eventually { onB.ownQuestions.last == .init(id: id, state: "on_air", rank: nil, votes: 1) }
+        let fromC = try await c.api.questions(spaceID: space.id, token: space.hostToken)
+        XCTAssertEqual(fromC.onAir?.id, id, "the host's view is the same on any node")
+        // Versions never go back, whichever node led when.
+        for listener in everyone {
+            let versions = listener.questionUpdates.map(\.0.version)
+            XCTAssertEqual(versions, versions.sorted(), "versions in order")
+        }
+
+        // A hand raised on C, invited from B's HTTP API: C's listener is told.
+        try await onC.send(#"{"type":"hand","raised":true}"#)
+        try await eventually { onC.events.contains(.hand(.init(raised: true, position: 1))) }
+        let hands = try await b.api.hands(spaceID: space.id, token: space.hostToken)
+        let listenerC = try XCTUnwrap(onC.welcome?.listenerId)
+        XCTAssertEqual(hands.hands.map(\.listenerId), [listenerC])
+        try await b.api.act(.invite(listenerID: listenerC), spaceID: space.id, token: space.hostToken)
+        try await eventually { onC.events.contains(.invited) }
+        XCTAssertFalse(onA.events.contains(.invited) || onB.events.contains(.invited))
+
+        // Reactions are counted on each node and reach everyone as one sum.
+        try await onA.send(#"{"type":"react","emoji":"👏"}"#)
+        try await onB.send(#"{"type":"react","emoji":"👏"}"#)
+        try await onC.send(#"{"type":"react","emoji":"🔥"}"#)
+        try await eventually(timeout: .seconds(10)) {
+            everyone.allSatisfy { listener in
+                let counts = listener.events.compactMap { if case .reactions(let r) = $0 { r.counts } else { nil } }
+                return counts.reduce(into: [String: Int]()) { $0.merge($1, uniquingKeysWith: +) } == ["👏": 2, "🔥": 1]
+            }
+        }
+        for listener in everyone { await listener.close() }
+    }
+
+    func testTheConversationOutlivesTheNodeThatLedItAndAHostOnAnotherNodeSeesTheQueue() async throws {
+        let (a, process, port, broker) = try await self.nodeBesideADoomedOne {
+            $0.cluster.nodeTTLSeconds = 1
+            $0.conversation.questionsIntervalMs = 100
+        }
+        // Created on the doomed node, which alone holds it at first, so it leads the conversation.
+        let space = try await SpacesAPIClient(server: "http://127.0.0.1:\(port)").createSpace(.init(title: "Led"), hostKey: TestServer.hostKey)
+        let asker = try await TestListener.connect(ServerURL("ws://127.0.0.1:\(port)/v1/spaces/\(space.id)/listen"))
+        try await eventually { asker.welcome != nil }
+        try await asker.send(#"{"type":"ask","text":"Who leads now?"}"#)
+        try await eventually { asker.questionUpdates.last?.0.total == 1 }
+        let id = try XCTUnwrap(asker.questionUpdates.last?.0.top.first?.id)
+        let leader = { try await broker.client.send(RedisCommand("GET", .string(broker.keys.leader(space.id)))).get().string }
+        let led = try await leader()
+        XCTAssertEqual(led, "doomed")
+
+        // A listener arriving on A sees the queue so far at once (the latest view in Redis).
+        let voter = try await TestListener.connect(a.url("/v1/spaces/\(space.id)/listen"))
+        try await eventually { voter.questionUpdates.last?.0.top.map(\.id) == [id] }
+
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        // The lease runs out; A leads, and a vote cast on A reaches A's listeners.
+        try await voter.send(#"{"type":"upvote","id":"\#(id)"}"#)
+        try await eventually { voter.events.contains(.upvoted(.init(id: id))) }
+        try await eventually(timeout: .seconds(6)) { voter.questionUpdates.last?.0.top.first?.votes == 1 }
+        let leads = try await leader()
+        XCTAssertEqual(leads, "a")
+        // The asker resumes on A and is told where its question stands.
+        let resumed = try await self.resume(
+            "ws://127.0.0.1:\(a.port)/v1/spaces/\(space.id)/listen", token: try XCTUnwrap(asker.welcome?.resumeToken)
+        )
+        try await eventually { resumed.ownQuestions.last == .init(id: id, state: "open", rank: 1, votes: 1) }
+        await resumed.close()
+
+        // The host comes back through A: its first view is the queue as it stands.
+        let host = try await WebSocketClient.connect(
+            try a.url("/v1/spaces/\(space.id)/publish"), headers: [("authorization", "Bearer \(space.hostToken)")]
+        )
+        try await host.run { messages, sender in
+            var seen: ServerEvent.Questions?
+            while seen == nil, case .text(let text) = try await messages.next() {
+                if case .questions(let questions) = try ServerEvent.parse(text) { seen = questions }
+            }
+            XCTAssertEqual(seen?.top.map(\.id), [id])
+            XCTAssertEqual(seen?.top.first?.votes, 1)
+            try await sender.close()
+            _ = try await drain(&messages)
+        }
+        await voter.close()
+    }
+
     func testRedisRestartedDuringABroadcastDropsNoListenerAndAudioReturnsWithinTwoSeconds() async throws {
         let a = try await self.node("a")
         let b = try await self.node("b")

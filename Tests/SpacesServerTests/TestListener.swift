@@ -103,6 +103,16 @@ final class TestListener: Sendable {
         self.timedEvents.compactMap { if case .questions(let q) = $0.0 { (q, $0.1) } else { nil } }
     }
 
+    /// The codes of the `error` events received, in order.
+    var errorCodes: [String] {
+        self.events.compactMap { if case .error(let error) = $0 { error.code } else { nil } }
+    }
+
+    /// The asker's own `question` events received, in order.
+    var ownQuestions: [ServerEvent.OwnQuestion] {
+        self.events.compactMap { if case .question(let question) = $0 { question } else { nil } }
+    }
+
     /// Sends a text message.
     func send(_ text: String) async throws {
         guard let sender = self.sender.withLock({ $0 }) else { throw CancellationError() }
