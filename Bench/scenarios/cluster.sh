@@ -10,6 +10,11 @@ LISTENERS=${1:-50000}
 NODES=${2:-$(( (LISTENERS + 12499) / 12500 > 4 ? (LISTENERS + 12499) / 12500 : 4 ))}
 RUN=${3:-40}
 RATE=${4:-5000}
+# Each node's write budget is its share of this machine: relay.writesPerSecondPerCore is what
+# one node may write on a core of its own (30,000), and here every node, the load tester and
+# Redis share the same cores. Without this, four nodes batch as if each had a core, and the load
+# tester (which must read every write) falls behind. WRITES=… overrides.
+WRITES=${WRITES:-$(( 30000 * $(nproc) / (NODES + 1) ))}
 REDIS_PORT=18480
 BASE=18481
 build
@@ -21,7 +26,8 @@ for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break;
 NODE_PIDS=()
 for i in $(seq 1 "$NODES"); do
   port=$((BASE + i))
-  SPACES_SERVER_HOST_KEY=bench "$SPACES" serve --port "$port" --event-loops 1 --log-level warning \
+  SPACES_SERVER_HOST_KEY=bench SPACES_RELAY_WRITES_PER_SECOND_PER_CORE="$WRITES" \
+  SPACES_RELAY_MAX_BATCH_LATENCY_MS="${MAX_BATCH_MS:-1000}" "$SPACES" serve --port "$port" --event-loops 1 --log-level warning \
     --cluster "redis://127.0.0.1:$REDIS_PORT" --node-id "n$i" --public-url "ws://127.0.0.1:$port" \
     >"$OUT/cluster-node-$i.log" 2>&1 &
   NODE_PIDS+=($!)
@@ -34,13 +40,38 @@ sleep 2  # every node has beaten at least once: the load tester finds them all
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 declare -a BEFORE
 for i in "${!NODE_PIDS[@]}"; do BEFORE[$i]=$(ticks "${NODE_PIDS[$i]}"); done
-"$SPACES" loadtest --server "http://127.0.0.1:$((BASE + 1))" --host-key bench --capacity $((LISTENERS + 1000)) \
-  --listeners "$LISTENERS" --join-rate "$RATE" --duration "$RUN" --json "$OUT/cluster.json" >"$OUT/cluster.txt" 2>&1 || true
+# Each node's lag behind live (its shards' worst), every 5 s while the load runs.
+( for _ in $(seq $(( (RUN + 10) / 5 ))); do
+    sleep 5
+    line="lag ms:"
+    for i in $(seq 1 "$NODES"); do
+      line="$line $(curl -sf "http://127.0.0.1:$((BASE + i))/metrics" | awk '/^spaces_relay_lag_ms / { print $2 }')"
+    done
+    echo "$line"
+  done >"$OUT/cluster-lag.txt" ) &
+PIDS+=($!)
+# The load tester's own CPU (its workers included: bash's `time` adds the children it waited for).
+TIMEFORMAT='%U %S %R'
+{ time "$SPACES" loadtest --server "http://127.0.0.1:$((BASE + 1))" --host-key bench --capacity $((LISTENERS + 1000)) \
+  --listeners "$LISTENERS" --join-rate "$RATE" --duration "$RUN" --json "$OUT/cluster.json" >"$OUT/cluster.txt" 2>&1 || true; } \
+  2>"$OUT/cluster-loadtest-time.txt"
 HZ=$(getconf CLK_TCK)
-echo "cluster: $LISTENERS listeners over $NODES nodes, $RUN s at $RATE joins/s"
+echo "cluster: $LISTENERS listeners over $NODES nodes, $RUN s at $RATE joins/s, relay.writesPerSecondPerCore $WRITES per node"
+awk '{ printf "load tester (host and workers): %.1f s user + %.1f s system over %.1f s: %.0f %% of a core\n", $1, $2, $3, 100 * ($1 + $2) / $3 }' \
+  "$OUT/cluster-loadtest-time.txt"
 sed -n '/^Nodes/,/^$/p' "$OUT/cluster.txt"
 grep -E "^\s*(admitted|failovers|frames lost|audio latency|refused|failures)" "$OUT/cluster.txt" || true
+echo "each node's lag behind live, every 5 s:"
+cat "$OUT/cluster-lag.txt" 2>/dev/null || true
 total_ticks=0
+# What each node wrote: audio writes to listeners, frames per write, batches relayed and dropped.
+for i in $(seq 1 "$NODES"); do
+  curl -sf "http://127.0.0.1:$((BASE + i))/metrics" | awk -v node="n$i" -v s="$RUN" '
+    /^spaces_audio_writes / { w = $2 } /^spaces_frames_per_write / { f = $2 }
+    /^spaces_audio_batches_relayed_total / { r = $2 } /^spaces_audio_batches_dropped / { d = $2 } /^spaces_audio_batches_shed / { h = $2 }
+    /^spaces_audio_batches_stale / { st = $2 }
+    END { printf "node %s: %d audio writes (%.0f/s), %d batches relayed in, %d dropped for slow listeners, %d shed (queue full), %d shed (older than relay.maxLagMs)\n", node, w, w / s, r, d, h, st }' || true
+done
 for i in "${!NODE_PIDS[@]}"; do
   used=$(( $(ticks "${NODE_PIDS[$i]}") - BEFORE[$i] ))
   total_ticks=$((total_ticks + used))

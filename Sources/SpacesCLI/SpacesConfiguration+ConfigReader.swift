@@ -19,6 +19,7 @@ extension SpacesConfiguration {
         self.relay.maxBatchLatencyMs = reader.int(forKey: "relay.maxBatchLatencyMs", default: d.relay.maxBatchLatencyMs)
         self.relay.writesPerSlice = reader.int(forKey: "relay.writesPerSlice", default: d.relay.writesPerSlice)
         self.relay.maxQueuedBatches = reader.int(forKey: "relay.maxQueuedBatches", default: d.relay.maxQueuedBatches)
+        self.relay.maxLagMs = reader.int(forKey: "relay.maxLagMs", default: d.relay.maxLagMs)
         self.relay.permessageDeflate = reader.bool(forKey: "relay.permessageDeflate", default: d.relay.permessageDeflate)
         self.admission.joinsPerSecond = reader.int(forKey: "admission.joinsPerSecond", default: d.admission.joinsPerSecond)
         self.admission.joinBurst = reader.int(forKey: "admission.joinBurst", default: d.admission.joinBurst)

@@ -68,6 +68,17 @@ public struct SpacesConfiguration: Sendable, Equatable {
         /// `relay.maxQueuedBatches`, default 64: batches a shard queues while it is behind; past
         /// this the oldest audio is dropped (the shard is overloaded, not a listener).
         public var maxQueuedBatches = 64
+        /// `relay.maxLagMs`, default 3000: audio captured longer ago than this when a shard
+        /// comes to send it is shed (the listeners count a gap) instead of sent late. A shard
+        /// falls behind when its node is short of CPU (a join storm on a shared machine); the
+        /// batches it queued meanwhile would keep every listener of the shard that far behind
+        /// live until the node caught up. The shard's own batching holds audio back up to
+        /// `maxBatchLatencyMs`, so this is at least that plus 500 ms; 0 turns it off.
+        public var maxLagMs = 3000
+        /// The lag past which audio is shed, in µs (nil: never).
+        public var maxLagMicros: UInt64? {
+            self.maxLagMs <= 0 ? nil : UInt64(max(self.maxLagMs, self.maxBatchLatencyMs + 500)) * 1000
+        }
         public init() {}
     }
 

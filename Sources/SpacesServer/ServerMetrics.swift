@@ -24,6 +24,8 @@ public final class ServerMetrics: Sendable {
     let shedBatches: Gauge
     let audioWrites: Gauge
     let framesPerWrite: Gauge
+    let relayLag: Gauge
+    let staleBatches: Gauge
     let fanoutTime: DurationHistogram
     let conversationAccepted: Counter
     let conversationRefused: Counter
@@ -59,6 +61,12 @@ public final class ServerMetrics: Sendable {
         self.shedBatches = registry.makeGauge(name: "spaces_audio_batches_shed", help: "Batches dropped whole by overloaded shards, since start")
         self.audioWrites = registry.makeGauge(name: "spaces_audio_writes", help: "Batch writes to listeners, since start")
         self.framesPerWrite = registry.makeGauge(name: "spaces_frames_per_write", help: "Largest current frames per write across shards (adaptive batching)")
+        self.relayLag = registry.makeGauge(
+            name: "spaces_relay_lag_ms", help: "Largest lag behind live across shards: now less the capture time of the batch each began to send last"
+        )
+        self.staleBatches = registry.makeGauge(
+            name: "spaces_audio_batches_stale", help: "Batches shed by shards because their audio was older than relay.maxLagMs, since start"
+        )
         self.conversationAccepted = registry.makeCounter(
             name: "spaces_conversation_messages_total", labels: [("outcome", "accepted")], help: "Listener questions, upvotes, hands and reactions"
         )

@@ -17,6 +17,8 @@ import SpacesCore
 public final class Shard {
     public let eventLoop: any EventLoop
     let relayConfiguration: SpacesConfiguration.Relay
+    /// `relay.maxLagMs` in µs: audio older than this when its turn comes is shed.
+    private let maxLagMicros: UInt64?
     let metrics: ServerMetrics?
     private var spaces: [ObjectIdentifier: Group] = [:]
     private var queue = CircularBuffer<Delivery>()
@@ -66,7 +68,7 @@ public final class Shard {
 
     enum Payload {
         /// A batch, and the text updates that ride with it.
-        case audio(ByteBuffer, carrying: [SharedUpdate])
+        case audio(ByteBuffer, capture: UInt64, carrying: [SharedUpdate])
         case shared(SharedUpdate)
         case end(reason: String)
         case close(CloseCode, reason: String)
@@ -80,6 +82,7 @@ public final class Shard {
     init(eventLoop: any EventLoop, configuration: SpacesConfiguration, metrics: ServerMetrics?) {
         self.eventLoop = eventLoop
         self.relayConfiguration = configuration.relay
+        self.maxLagMicros = configuration.relay.maxLagMicros
         self.metrics = metrics
     }
 
@@ -148,7 +151,7 @@ public final class Shard {
             self.flush(group)
         }
         if group.pending.isEmpty && batch.frames.count >= self.framesPerWrite {
-            self.enqueueAudio(encoded, for: group)
+            self.enqueueAudio(encoded, capture: batch.captureTimeMicros, for: group)
             return
         }
         if group.pending.isEmpty {
@@ -177,17 +180,17 @@ public final class Shard {
         guard !group.pending.isEmpty else { return }
         let batch = AudioBatch(firstSequence: group.pendingFirst, captureTimeMicros: group.pendingCapture, frames: group.pending)
         group.pending.removeAll(keepingCapacity: true)
-        self.enqueueAudio(PreframedMessage(batch: batch).bytes, for: group)
+        self.enqueueAudio(PreframedMessage(batch: batch).bytes, capture: batch.captureTimeMicros, for: group)
     }
 
     /// Queues a batch with the updates waiting for it.
-    private func enqueueAudio(_ bytes: ByteBuffer, for group: Group) {
+    private func enqueueAudio(_ bytes: ByteBuffer, capture: UInt64, for group: Group) {
         group.lastAudio = .now()
         let carried = group.carried
         group.carried.removeAll()
         group.carriedDeadline?.cancel()
         group.carriedDeadline = nil
-        self.enqueue(Delivery(group: group, payload: .audio(bytes, carrying: carried)))
+        self.enqueue(Delivery(group: group, payload: .audio(bytes, capture: capture, carrying: carried)))
     }
 
     /// How long audio may be silent before updates stop waiting for it: one batch's worth of
@@ -259,7 +262,7 @@ public final class Shard {
             var index = self.queue.startIndex
             if self.delivering { index = self.queue.index(after: index) }
             while index != self.queue.endIndex {
-                if case .audio(_, let carried) = self.queue[index].payload {
+                if case .audio(_, _, let carried) = self.queue[index].payload {
                     let shed = self.queue.remove(at: index)
                     self.stats.shedValue.add(1, ordering: .relaxed)
                     // The audio goes; the updates it carried are sent on their own.
@@ -279,7 +282,20 @@ public final class Shard {
         let now = NIODeadline.now()
         let nowMicros = WallClock.nowMicros()
         while let delivery = self.queue.first {
-            if self.cursor == 0 { self.deliveryStarted = now }
+            if self.cursor == 0 {
+                self.deliveryStarted = now
+                if case .audio(_, let capture, let carried) = delivery.payload {
+                    let lag = nowMicros > capture ? nowMicros - capture : 0
+                    self.stats.lagValue.store(Int(lag / 1000), ordering: .relaxed)
+                    if let limit = self.maxLagMicros, lag > limit {
+                        // Too old to be live: a gap now beats a backlog for every listener here.
+                        self.queue.removeFirst()
+                        self.stats.staleValue.add(1, ordering: .relaxed)
+                        for update in carried { self.enqueueShared(update, for: delivery.group) }
+                        continue
+                    }
+                }
+            }
             let listeners = delivery.group.listeners
             var dropped = 0
             var sent = 0
@@ -288,7 +304,7 @@ public final class Shard {
                 self.cursor += 1
                 budget -= 1
                 switch delivery.payload {
-                case .audio(let bytes, let carried):
+                case .audio(let bytes, _, let carried):
                     switch listener.sendAudio(bytes, carrying: carried, nowMicros: nowMicros) {
                     case .send: sent += 1
                     case .drop: dropped += 1

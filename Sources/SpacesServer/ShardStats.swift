@@ -8,6 +8,8 @@ public final class ShardStats: Sendable {
     let writesValue = Atomic<Int>(0)
     let shedValue = Atomic<Int>(0)
     let evictionsValue = Atomic<Int>(0)
+    let lagValue = Atomic<Int>(0)
+    let staleValue = Atomic<Int>(0)
 
     /// Listeners in this shard's fan-out.
     public var listeners: Int { self.listenersValue.load(ordering: .relaxed) }
@@ -19,6 +21,11 @@ public final class ShardStats: Sendable {
     public var audioWrites: Int { self.writesValue.load(ordering: .relaxed) }
     /// Batches dropped whole because the shard's queue was full, since start.
     public var shedBatches: Int { self.shedValue.load(ordering: .relaxed) }
+    /// How far behind live the last batch this shard began to send was (now − its capture
+    /// time, ms; includes the shard's own batching).
+    public var lagMillis: Int { self.lagValue.load(ordering: .relaxed) }
+    /// Batches shed because their audio was older than `relay.maxLagMs` when their turn came.
+    public var staleBatches: Int { self.staleValue.load(ordering: .relaxed) }
     /// Listeners closed with 4008 too_slow, since start.
     public var evictions: Int { self.evictionsValue.load(ordering: .relaxed) }
 }

@@ -93,7 +93,7 @@ final class ShardTests: XCTestCase {
         // With 5 frames per write, four single-frame batches are held, the fifth sends all five.
         for channel in channels { while try channel.readOutbound(as: ByteBuffer.self) != nil {} }
         for index in 0..<5 {
-            relay.broadcast(AudioBatch(firstSequence: UInt32(index), captureTimeMicros: 1, frames: [ByteBuffer(bytes: validPacket)]), to: space)
+            relay.broadcast(AudioBatch(firstSequence: UInt32(index), captureTimeMicros: WallClock.nowMicros(), frames: [ByteBuffer(bytes: validPacket)]), to: space)
             let written = try channels[0].readOutbound(as: ByteBuffer.self)
             if index < 4 {
                 XCTAssertNil(written, "held back")
@@ -120,7 +120,7 @@ final class ShardTests: XCTestCase {
         // Batch 0 starts (one listener written), 1…5 arrive behind it; the queue holds 2
         // deliveries, the half-written one included, so each newcomer sheds the one before.
         for sequence in 0..<6 {
-            relay.broadcast(AudioBatch(firstSequence: UInt32(sequence), captureTimeMicros: 1, frames: [ByteBuffer(bytes: validPacket)]), to: space)
+            relay.broadcast(AudioBatch(firstSequence: UInt32(sequence), captureTimeMicros: WallClock.nowMicros(), frames: [ByteBuffer(bytes: validPacket)]), to: space)
         }
         for _ in 0..<40 { loop.advanceTime(by: .milliseconds(1)) }
         XCTAssertEqual(relay.handles[0].stats.shedBatches, 4)
@@ -132,6 +132,41 @@ final class ShardTests: XCTestCase {
             }
             // The half-written batch 0 is finished, then the newest: the live edge.
             XCTAssertEqual(sequences, [0, 5])
+        }
+        for channel in channels { _ = try? channel.finish() }
+    }
+
+    func testAudioOlderThanTheLagLimitWhenItsTurnComesIsShedNotSentLate() throws {
+        var configuration = SpacesConfiguration()
+        configuration.relay.maxBatchLatencyMs = 20  // one frame per write
+        configuration.relay.maxLagMs = 600  // at least maxBatchLatencyMs + 500
+        let loop = EmbeddedEventLoop()
+        let relay = Relay(onLoops: [loop], configuration: configuration)
+        let space = Relay.makeSpace()
+        let channels = try self.listeners(2, of: space, on: relay, loop: loop)
+        let now = WallClock.nowMicros()
+        func batch(_ sequence: UInt32, age: UInt64) {
+            relay.broadcast(AudioBatch(firstSequence: sequence, captureTimeMicros: now - age, frames: [ByteBuffer(bytes: validPacket)]), to: space)
+        }
+        // A live batch; an update that waits to ride with the next one; then two batches
+        // captured 2 s and 0.7 s ago (as a starved node finds them), and a live one.
+        batch(0, age: 0)
+        relay.broadcast(SharedUpdate(kind: .state, event: .state(.init(listeners: 2))), to: space)
+        batch(1, age: 2_000_000)
+        batch(2, age: 700_000)
+        batch(3, age: 0)
+        loop.run()
+        XCTAssertEqual(relay.handles[0].stats.staleBatches, 2)
+        XCTAssertLessThan(relay.handles[0].stats.lagMillis, 600)
+        for channel in channels {
+            var sequences: [UInt32] = []
+            var texts = 0
+            while var frame = try channel.readOutbound(as: ByteBuffer.self) {
+                frame.moveReaderIndex(forwardBy: 2)
+                if let batch = try? AudioBatch.decode(frame) { sequences.append(batch.firstSequence) } else { texts += 1 }
+            }
+            XCTAssertEqual(sequences, [0, 3], "only live audio; the listener counts the gap")
+            XCTAssertEqual(texts, 1, "the update a stale batch carried still goes")
         }
         for channel in channels { _ = try? channel.finish() }
     }
@@ -218,7 +253,7 @@ final class ShardTests: XCTestCase {
         let space = Relay.makeSpace()
         let channels = try self.listeners(2, of: space, on: relay, loop: loop)
         func batch(_ sequence: UInt32) -> AudioBatch {
-            AudioBatch(firstSequence: sequence, captureTimeMicros: 1, frames: [ByteBuffer(bytes: validPacket)])
+            AudioBatch(firstSequence: sequence, captureTimeMicros: WallClock.nowMicros(), frames: [ByteBuffer(bytes: validPacket)])
         }
         func outbound(_ channel: EmbeddedChannel) throws -> [String] {
             var kinds: [String] = []

@@ -35,6 +35,9 @@ final class FanoutFixture {
         // baseline. Slicing keeps its default, so its yields are part of the measurement.
         var configuration = SpacesConfiguration()
         configuration.relay.maxBatchLatencyMs = 20
+        // The sample batch is sent again and again with one fixed capture time: no shedding
+        // of stale audio, or every repetition after the first few seconds would be shed.
+        configuration.relay.maxLagMs = 0
         self.relay = Relay(onLoops: [self.loop], configuration: configuration)
         self.space = Relay.makeSpace()
 
