@@ -76,9 +76,9 @@ struct SpacesAPI: Sendable {
                 return HTTPAnswer(APIError(.upgradeRequired, "this is a WebSocket endpoint"))
             }
         case (.home, .GET), (.home, .HEAD):
-            return WebAssets.bundled.answer("home.html")
+            return WebAssets.bundled.answer("home.html", otherNodes: self.registry.broker != nil)
         case (.spacePage, .GET), (.spacePage, .HEAD):
-            return WebAssets.bundled.answer("space.html")
+            return WebAssets.bundled.answer("space.html", otherNodes: self.registry.broker != nil)
         case (.asset(let name), .GET), (.asset(let name), .HEAD):
             return WebAssets.bundled.answer(name)
         case (.notFound, _):
@@ -143,7 +143,7 @@ struct SpacesAPI: Sendable {
     /// Answers the host's conversation routes (the queue, the hands, an action on either) once
     /// the conversation decided (in a cluster, Redis); nil for any other request.
     func converse(_ head: HTTPRequestHead, on eventLoop: any EventLoop) -> EventLoopFuture<HTTPAnswer>? {
-        let answer: (LiveSpace) -> EventLoopFuture<HTTPAnswer>
+        let answer: @Sendable (LiveSpace) -> EventLoopFuture<HTTPAnswer>
         let id: String
         switch (Route(path: RequestTarget(head.uri).path), head.method) {
         case (.questions(let space), .GET):

@@ -54,18 +54,20 @@ struct WebAssets: Sendable {
 
     var names: [String] { self.files.keys.sorted() }
 
-    /// The answer for a file of the page, or 404.
-    func answer(_ name: String) -> HTTPAnswer {
+    /// The answer for a file of the page, or 404. In a cluster (`otherNodes`) the page may also
+    /// fetch from other nodes: it probes another node's listen endpoint when its own is lost.
+    func answer(_ name: String, otherNodes: Bool = false) -> HTTPAnswer {
         guard let file = self.files[name] else {
             let message = self.files.isEmpty ? "the listener page is not installed beside this executable" : "no such file"
             return HTTPAnswer(APIError(.notFound, message))
         }
         var headers = HTTPHeaders()
-        // The page's own files only (no inline script, nothing from elsewhere), its WebSocket, and
-        // no framing by other sites.
+        // The page's own files only (no inline script, nothing from elsewhere), its WebSocket (in a
+        // cluster, other nodes' probes too), and no framing by other sites.
+        let connect = otherNodes ? "'self' ws: wss: http: https:" : "'self' ws: wss:"
         headers.add(
             name: "content-security-policy",
-            value: "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'"
+            value: "default-src 'self'; connect-src \(connect); img-src 'self' data:; frame-ancestors 'none'"
         )
         headers.add(name: "x-content-type-options", value: "nosniff")
         return HTTPAnswer(status: .ok, body: file.body, contentType: file.contentType, headers: headers)

@@ -58,6 +58,29 @@ final class ListenerPageBrowserTests: XCTestCase {
         }
     }
 
+    /// Tests/Browser/cluster_page_test.py: a real `redis-server`, two cluster nodes and a host;
+    /// the page listens on one node, which is then killed (SIGKILL); the page resumes on the
+    /// other node with its token, as the same listener, and decodes audio again.
+    func testTheListenerPageResumesOnAnotherNodeWhenItsNodeIsKilled() throws {
+        let repository = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let spaces = Self.productsDirectory().appendingPathComponent("spaces")
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: spaces.path), "no `spaces` executable at \(spaces.path)")
+        let python = try XCTUnwrap(Self.pythonWithSelenium(), "needs python3 with Selenium (apt-get install python3-selenium; .ci/run installs it)")
+        let run = try Self.run(python, [repository.appendingPathComponent("Tests/Browser/cluster_page_test.py").path, spaces.path], timeout: 140)
+        print(run.errors)
+        XCTAssertEqual(run.status, 0, "the browser scenario failed: \(run.errors.split(separator: "\n").last ?? "")")
+        let last = run.output.split(separator: "\n").last.map(String.init) ?? ""
+        let summary = try XCTUnwrap(try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any], "no JSON summary: \(run.output)")
+        XCTAssertEqual(summary["ok"] as? Bool, true)
+        XCTAssertEqual(summary["sameListenerId"] as? Bool, true)
+        XCTAssertGreaterThanOrEqual(summary["resumes"] as? Int ?? 0, 1)
+        XCTAssertGreaterThanOrEqual(
+            (summary["framesDecodedAfter"] as? Int ?? 0) - (summary["framesDecodedBefore"] as? Int ?? 0), 100, "audio again on the other node"
+        )
+        XCTAssertEqual(summary["decoderErrors"] as? Int, 0)
+    }
+
     /// Where the build put the test executable, and with it the `spaces` executable (whatever the
     /// scratch path: `.build`, `.build-web`, …).
     static func productsDirectory() -> URL {
