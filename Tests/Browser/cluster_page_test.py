@@ -15,7 +15,6 @@ the summary) when a check fails. Bounded: the whole run is stopped after 120 s. 
 processes it started.
 """
 
-import json
 import os
 import shutil
 import signal
@@ -25,7 +24,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from listener_page_test import CHROMEDRIVER, CHROMIUM, Browser, Child, Failure, find, log, webdriver  # noqa: E402
+from listener_page_test import CHROMEDRIVER, CHROMIUM, Browser, Child, Failure, find, log, run_bounded, webdriver  # noqa: E402
 
 HOST_KEY = "cluster-browser-key"
 TITLE = "Cluster check"
@@ -146,29 +145,7 @@ def main():
     if len(sys.argv) != 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
-
-    def overtime(signum, frame):
-        raise Failure(f"the run took longer than {RUN_LIMIT_SECONDS} s")
-
-    def terminated(signum, frame):
-        raise Failure("stopped by SIGTERM")
-
-    signal.signal(signal.SIGALRM, overtime)
-    signal.signal(signal.SIGTERM, terminated)
-    signal.alarm(RUN_LIMIT_SECONDS)
-    try:
-        summary = run(os.path.abspath(sys.argv[1]))
-    except Exception as failure:  # a failed check, or Selenium/Chromium failing under us
-        if not isinstance(failure, Failure):
-            failure = f"{failure.__class__.__name__}: {failure}"
-        print(f"FAILED: {failure}", file=sys.stderr)
-        print(json.dumps({"ok": False, "error": str(failure)}))
-        return 1
-    finally:
-        signal.alarm(0)
-    summary["ok"] = True
-    print(json.dumps(summary, sort_keys=True))
-    return 0
+    return run_bounded(run, (os.path.abspath(sys.argv[1]),), RUN_LIMIT_SECONDS)
 
 
 if __name__ == "__main__":

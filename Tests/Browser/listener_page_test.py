@@ -549,24 +549,21 @@ def run(spaces, screenshots):
     return summary
 
 
-def main():
-    if len(sys.argv) != 3:
-        print(__doc__.split("\n\n")[1], file=sys.stderr)
-        return 2
-    spaces, screenshots = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+def run_bounded(scenario, arguments, limit):
+    """Runs `scenario(*arguments)` within `limit` seconds; prints its JSON summary on stdout."""
 
     def overtime(signum, frame):
-        raise Failure(f"the run took longer than {RUN_LIMIT_SECONDS} s")
+        raise Failure(f"the run took longer than {limit} s")
 
     def terminated(signum, frame):
         raise Failure("stopped by SIGTERM")
 
-    # Either way the cleanup in run() stops the browsers and the processes we started.
+    # Either way the scenario's own cleanup stops the browsers and the processes it started.
     signal.signal(signal.SIGALRM, overtime)
     signal.signal(signal.SIGTERM, terminated)
-    signal.alarm(RUN_LIMIT_SECONDS)
+    signal.alarm(limit)
     try:
-        summary = run(spaces, screenshots)
+        summary = scenario(*arguments)
     except Exception as failure:  # a failed check, or Selenium/Chromium failing under us
         if not isinstance(failure, Failure):
             failure = f"{failure.__class__.__name__}: {failure}"
@@ -578,6 +575,13 @@ def main():
     summary["ok"] = True
     print(json.dumps(summary, sort_keys=True))
     return 0
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__.split("\n\n")[1], file=sys.stderr)
+        return 2
+    return run_bounded(run, (os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])), RUN_LIMIT_SECONDS)
 
 
 if __name__ == "__main__":
