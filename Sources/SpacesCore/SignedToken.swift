@@ -78,14 +78,14 @@ public struct TokenSigner: Sendable {
     public func sign(_ token: SignedToken) -> String {
         let payload = token.payload
         let mac = HMAC<SHA256>.authenticationCode(for: payload, using: self.key)
-        return Self.base64url(payload) + "." + Self.base64url(Array(mac))
+        return Base64URL.encode(payload) + "." + Base64URL.encode(Array(mac))
     }
 
     /// Checks the signature, the kind, the Space and the expiry, in that order.
     public func verify(_ string: String, kind: SignedToken.Kind, spaceID: String, nowMicros: UInt64) throws(SignedToken.Invalid) -> SignedToken {
         let parts = string.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, string.utf8.count <= 1024,
-            let payload = Self.unbase64url(parts[0]), let mac = Self.unbase64url(parts[1]),
+            let payload = Base64URL.decode(parts[0]), let mac = Base64URL.decode(parts[1]),
             mac.count == SHA256.byteCount, payload.count >= 26
         else { throw .malformed }
         guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: self.key) else {
@@ -96,18 +96,5 @@ public struct TokenSigner: Sendable {
         guard token.spaceID == spaceID else { throw .wrongSpace }
         guard nowMicros <= token.expiresMicros else { throw .expired }
         return token
-    }
-
-    static func base64url(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func unbase64url(_ text: Substring) -> [UInt8]? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64).map(Array.init)
     }
 }

@@ -122,11 +122,10 @@ final class ListenerConnection: ChannelInboundHandler {
             return
         }
         self.phase = .admitted(listenerID: listenerID)
-        let welcome = ServerEvent.welcome(.init(
-            space: self.space.summary, codec: self.space.codec, listenerId: String(listenerID, radix: 36), resumeToken: resumeToken,
-            nodes: self.space.broker?.failoverNodes
-        ))
-        self.peer.send(PreframedMessage.text(welcome.json()).bytes)
+        let welcome = self.space.welcome.json(
+            listenerId: String(listenerID, radix: 36), resumeToken: resumeToken, nodes: self.space.broker?.failoverNodes
+        )
+        self.peer.send(PreframedMessage.text(welcome).bytes)
         if let questions = self.space.conversation.latestQuestions { self.sendShared(questions) }
         for event in self.space.conversation.join(listenerID, resumed: resumed, connection: self, eventLoop: self.channel!.eventLoop) {
             self.peer.send(PreframedMessage.text(event.json()).bytes)

@@ -22,6 +22,8 @@ public final class LiveSpace: Sendable {
     let broker: (any Broker)?
     /// Questions, hands and reactions.
     let conversation: LiveConversation
+    /// The `welcome` every admitted listener gets, its shared part encoded once.
+    let welcome: WelcomeTemplate
 
     private let ended = Atomic<Bool>(false)
     private let endedAtMicros = Atomic<UInt64>(0)
@@ -50,6 +52,7 @@ public final class LiveSpace: Sendable {
         self.capacity = capacity
         self.hostToken = hostToken
         self.createdAt = createdAt
+        self.welcome = WelcomeTemplate(space: SpaceSummary(id: id, title: title), codec: Codec(channels: channels))
     }
 
     public var state: SpaceState { self.ended.load(ordering: .acquiring) ? .ended : .live }

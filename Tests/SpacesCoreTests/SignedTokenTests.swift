@@ -47,6 +47,20 @@ final class SignedTokenTests: XCTestCase {
 
     // MARK: Round trips
 
+    func testATokenHasOneSpellingOnly() {
+        let string = self.signer.sign(self.ticket())
+        let split = string.split(separator: ".")
+        // The MAC (32 bytes) ends in a character with 2 spare bits, and so may the payload: a
+        // spelling with a spare bit set spells the same bytes, and must not verify.
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        func withSpareBit(_ part: Substring) -> String {
+            let last = alphabet.firstIndex(of: part.last!)!
+            return String(part.dropLast()) + String(alphabet[last ^ 1])
+        }
+        XCTAssertEqual(self.verifyError("\(split[0]).\(withSpareBit(split[1]))"), .malformed)
+        XCTAssertNil(self.verifyError(string, nowMicros: self.t0 + 1))
+    }
+
     func testTicketRoundTrip() throws {
         let token = self.ticket()
         let string = self.signer.sign(token)
