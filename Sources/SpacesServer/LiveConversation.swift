@@ -165,8 +165,9 @@ final class LiveConversation: Sendable {
                 ($0.hostQuestions(top: all ? nil : $0.settings.hostQuestionCount), $0.hostHands(nowMicros: now))
             })
         }
-        var settings = self.settings
-        if all { settings.hostQuestions = settings.questionsPerSpace }
+        var wanted = self.settings
+        if all { wanted.hostQuestions = wanted.questionsPerSpace }
+        let settings = wanted
         return cluster.broker.conversationState(
             spaceID: cluster.spaceID, lead: false, revision: nil, handsVersion: nil, takeReactions: false, leaseMillis: 0
         ).hop(to: eventLoop).flatMapThrowing { input in

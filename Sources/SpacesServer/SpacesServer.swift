@@ -81,19 +81,25 @@ public final class SpacesServer: Service, Sendable {
             ))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // The upgrade is decided once, before the 101, and the pipeline is built from
+                    // that decision (the checks, a ticket's or token's signature included, are
+                    // not made again).
+                    let decision = NIOLoopBoundBox<Upgrade?>(nil, eventLoop: channel.eventLoop)
                     let upgrader = NIOWebSocketServerUpgrader(
                         maxFrameSize: configuration.limits.publishMessageBytes,
                         automaticErrorHandling: false,
                         shouldUpgrade: { channel, head in
                             api.resolve(head, on: channel.eventLoop).flatMapThrowing {
                                 switch api.upgrade(head) {
-                                case .success(.listen):
+                                case .success(.listen(let space, let plan)):
+                                    let agreement = Self.deflateAgreement(head, relay: relay)
+                                    decision.value = Upgrade(route: .listen(space, plan), deflate: agreement != nil)
                                     var headers = HTTPHeaders()
-                                    if let agreement = Self.deflateAgreement(head, relay: relay) {
-                                        headers.add(name: "sec-websocket-extensions", value: agreement.header)
-                                    }
+                                    if let agreement { headers.add(name: "sec-websocket-extensions", value: agreement.header) }
                                     return headers
-                                case .success: return HTTPHeaders()
+                                case .success(let route):
+                                    decision.value = Upgrade(route: route, deflate: false)
+                                    return HTTPHeaders()
                                 case .failure: return nil
                                 }
                             }
@@ -101,7 +107,7 @@ public final class SpacesServer: Service, Sendable {
                         upgradePipelineHandler: { channel, head in
                             channel.pipeline.removeHandler(name: "spaces.api").flatMapThrowing {
                                 try Self.installWebSocket(
-                                    channel: channel, head: head, api: api, relay: relay, gate: gate, configuration: configuration,
+                                    channel: channel, decision: decision.value, relay: relay, gate: gate, configuration: configuration,
                                     metrics: metrics, publishers: publishers, logger: logger
                                 )
                             }
@@ -144,38 +150,39 @@ public final class SpacesServer: Service, Sendable {
         return channel.localAddress!
     }
 
-    /// Adds the WebSocket handlers for an upgraded connection.
+    /// What `shouldUpgrade` decided, for the pipeline built after the 101.
+    struct Upgrade {
+        var route: SpacesAPI.Upgrade
+        /// permessage-deflate was agreed.
+        var deflate: Bool
+    }
+
+    /// Adds the WebSocket handlers for an upgraded connection, as decided before the upgrade.
     private static func installWebSocket(
-        channel: any Channel, head: HTTPRequestHead, api: SpacesAPI, relay: Relay, gate: AdmissionGate,
+        channel: any Channel, decision: Upgrade?, relay: Relay, gate: AdmissionGate,
         configuration: SpacesConfiguration, metrics: ServerMetrics, publishers: PublisherSet, logger: Logger
     ) throws {
         metrics.handshakes.increment()
         let sync = channel.pipeline.syncOperations
         let writer = SocketWriter()
         try sync.addHandler(writer, position: .first)
-        switch api.upgrade(head) {
-        case .success(.listen(let space, let plan)):
-            let inflater = Self.deflateAgreement(head, relay: relay) == nil ? nil : relay.shard(on: channel.eventLoop).inflater
+        // Always there: NIO upgrades only after `shouldUpgrade` said yes, which records it (the
+        // failed future closes the connection).
+        guard let decision else { throw ChannelError.inappropriateOperationForState }
+        switch decision.route {
+        case .listen(let space, let plan):
+            let inflater = decision.deflate ? relay.shard(on: channel.eventLoop).inflater : nil
             try sync.addHandler(ListenerConnection(
                 number: gate.makeConnectionNumber(), space: space, relay: relay, gate: gate, plan: plan, writer: writer,
                 limits: configuration.limits,
                 evictAfterMicros: UInt64(configuration.backpressure.evictAfterMs) * 1000,
                 errorsPerMinute: configuration.conversation.errorsPerMinute, inflater: inflater, metrics: metrics, logger: logger
             ))
-        case .success(.publish(let space)):
+        case .publish(let space):
             try sync.addHandler(PublisherConnection(
                 space: space, relay: relay, writer: writer, configuration: configuration, metrics: metrics,
                 publishers: publishers, logger: logger
             ))
-        case .failure(let error):
-            // The Space changed between the check and the upgrade (ended, line filled).
-            let code: CloseCode = switch error.kind {
-            case .notFound: .noSuchSpace
-            case .gone: .ended
-            case .unauthorized: .unauthorized
-            default: .tryAgainLater
-            }
-            try sync.addHandler(RefusingHandler(writer: writer, code: code, reason: error.message))
         }
     }
 
