@@ -133,7 +133,11 @@ struct HostCommand: AsyncParsableCommand {
                         },
                         onFailover: { node in
                             let text = "the node was lost: publishing again through \(node.hostHeader)"
-                            if console == nil { print(line.isTerminal ? "\r\u{1B}[2K" + text : text) }
+                            if let console {
+                                console.follow(node)
+                            } else {
+                                print(line.isTerminal ? "\r\u{1B}[2K" + text : text)
+                            }
                         },
                         actions: console?.actions
                     )

@@ -24,6 +24,8 @@ final class HostConsole: Sendable {
         var state: ConsoleState
         /// Something changed since the last redraw.
         var dirty = true
+        /// The node the figures are asked of: the host's, which moves when its node is lost.
+        var api: SpacesAPIClient?
     }
 
     private let shared: Mutex<Shared>
@@ -63,11 +65,12 @@ final class HostConsole: Sendable {
         self.shared.withLock { shared in
             shared.state.spaceID = space.id
             shared.state.title = space.title
+            if shared.api == nil { shared.api = api }
         }
         terminal.enter()
         defer { terminal.leave() }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await self.pollInfo(space: space, api: api) }
+            group.addTask { try await self.pollInfo(space: space) }
             defer {
                 // The terminal first: the group then waits for a poll in flight, which a busy
                 // node may hold for seconds.
@@ -76,6 +79,12 @@ final class HostConsole: Sendable {
             }
             try await self.loop(terminal: terminal)
         }
+    }
+
+    /// The host now publishes through `node` (its node was lost): the figures follow it.
+    func follow(_ node: ServerURL) {
+        let api = SpacesAPIClient(server: node.with(target: "/"))
+        self.shared.withLock { $0.api = api }
     }
 
     /// Keys and redraws; returns when the host quits.
@@ -124,9 +133,9 @@ final class HostConsole: Sendable {
 
     /// Listeners and the waiting room, from the API. A failed poll keeps the last figures: the
     /// node may be busy, and the audio matters more than the count.
-    private func pollInfo(space: CreateSpaceResponse, api: SpacesAPIClient) async throws {
+    private func pollInfo(space: CreateSpaceResponse) async throws {
         while true {
-            if let info = try? await api.space(id: space.id) {
+            if let api = self.shared.withLock({ $0.api }), let info = try? await api.space(id: space.id) {
                 let now = self.now
                 self.shared.withLock { shared in
                     shared.state.apply(info, at: now)
