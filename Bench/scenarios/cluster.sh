@@ -77,6 +77,15 @@ for i in "${!NODE_PIDS[@]}"; do
   total_ticks=$((total_ticks + used))
   echo "node n$((i + 1)): $(awk -v t="$used" -v hz="$HZ" -v s="$RUN" 'BEGIN { printf "%.1f %% of a core", 100 * t / hz / s }')"
 done
+# What Redis spent on the scripts (admission syncs, claims, the conversation) and on audio, and
+# the scripts' Redis CPU per join (Bench/scenarios/admission-redis.sh measures a script per join).
+redis-cli -p "$REDIS_PORT" info commandstats | tr -d '\r' | awk -F'[:=,]' -v s="$RUN" -v n="$LISTENERS" '
+  /^cmdstat_(evalsha|spublish|eval)/ {
+    name = substr($1, 9); calls = $3; usec = $5; per = $7
+    printf "redis %s: %d calls (%.0f/s), %.1f µs each, %.1f %% of a Redis core\n", name, calls, calls / s, per, 100 * usec / 1e6 / s
+    if (name == "evalsha") { script_usec = usec }
+  }
+  END { if (script_usec > 0) printf "scripts: %.1f µs of Redis CPU per join (%d joins), no round trip in any join\n", script_usec / n, n }'
 for pid in "${NODE_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 kill "$REDIS_PID" 2>/dev/null || true
 
