@@ -109,7 +109,10 @@ final class RedisBroker: Broker {
         local mine = math.max(0, tonumber(ARGV[3]) - #refused)
         local need, capacity = tonumber(ARGV[2]), tonumber(ARGV[5])
         local free, first = math.max(0, capacity - othersOccupied - need), 0
-        if free > 0 and count > 0 then
+        if free >= count then
+          -- Room for the whole line: all of this node's people are among the first.
+          first = mine
+        elseif free > 0 then
           for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, math.min(free, 4096) - 1)) do
             if string.sub(m, 1, #prefix) == prefix then first = first + 1 end
           end
