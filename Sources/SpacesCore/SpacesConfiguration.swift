@@ -161,8 +161,18 @@ public struct SpacesConfiguration: Sendable, Equatable {
         /// `limits.publishMessageBytes`, default 65 536: one batch of 255 frames at 64 kbit/s is
         /// ~41 KB; more than this is not a live voice.
         public var publishMessageBytes = 65_536
-        /// `limits.httpBodyBytes`, default 16 384: API bodies are a title and two numbers.
+        /// `limits.httpBodyBytes`, default 16 384: API bodies are a title and two numbers. A
+        /// request that declares more is answered 413 and closed before any of it is read.
         public var httpBodyBytes = 16_384
+        /// `limits.requestSeconds`, default 10: a connection's request (head and body, or the
+        /// WebSocket upgrade) must be complete this long after the connection opened or the
+        /// previous answer was sent. Else it is closed: a client that sends half a request
+        /// and waits must not hold one of the node's files for ever.
+        public var requestSeconds = 10
+        /// `limits.idleSeconds`, default 30: an HTTP keep-alive connection with no request under
+        /// way is closed after this long idle (it is then waiting for `requestSeconds` anyway;
+        /// this is the longer grace a browser's idle keep-alive gets).
+        public var idleSeconds = 30
         /// `limits.nodeListeners`, default 100 000: the listener slots of one node; past it joins
         /// wait in line (file descriptors and memory, not CPU, bind this first).
         public var nodeListeners = 100_000

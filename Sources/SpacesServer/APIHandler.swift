@@ -27,6 +27,14 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.head = head
             self.body = nil
             self.tooLarge = false
+            if let declared = head.headers.first(name: "content-length").flatMap({ Int($0) }), declared > self.bodyLimit {
+                // Refused on what it declares, before a byte of it is read; the connection
+                // closes with the answer, so the rest is never read either.
+                self.tooLarge = true
+                self.head = nil
+                let answer = HTTPAnswer(APIError(.payloadTooLarge, "bodies are limited to \(self.bodyLimit) bytes"))
+                self.write(answer, for: head, context: context, close: true)
+            }
         case .body(var chunk):
             guard !self.tooLarge else { return }
             if (self.body?.readableBytes ?? 0) + chunk.readableBytes > self.bodyLimit {

@@ -105,7 +105,9 @@ public final class SpacesServer: Service, Sendable {
                             }
                         },
                         upgradePipelineHandler: { channel, head in
-                            channel.pipeline.removeHandler(name: "spaces.api").flatMapThrowing {
+                            channel.pipeline.removeHandler(name: "spaces.api").flatMap {
+                                channel.pipeline.removeHandler(name: "spaces.deadline")
+                            }.flatMapThrowing {
                                 try Self.installWebSocket(
                                     channel: channel, decision: decision.value, relay: relay, gate: gate, configuration: configuration,
                                     metrics: metrics, publishers: publishers, logger: logger
@@ -118,6 +120,10 @@ public final class SpacesServer: Service, Sendable {
                         withPipeliningAssistance: true,
                         withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }),
                         withErrorHandling: true
+                    )
+                    try sync.addHandler(
+                        RequestDeadline(requestSeconds: configuration.limits.requestSeconds, idleSeconds: configuration.limits.idleSeconds),
+                        name: "spaces.deadline"
                     )
                     try sync.addHandler(APIHandler(api: api), name: "spaces.api")
                 }
