@@ -36,6 +36,16 @@ public enum CloseCode: UInt16, Sendable, CaseIterable, CustomStringConvertible {
     case rateLimited = 4029
 
     /// The short name used in logs, metrics and docs.
+    /// Whether a peer may send `code` in a close frame (RFC 6455 §7.4): 1000–1003, 1007–1014
+    /// (the IANA registry's), and 3000–4999 for libraries and applications. 1005, 1006 and 1015
+    /// are for reporting, never sent; the rest is reserved.
+    public static func peerMaySend(_ code: UInt16) -> Bool {
+        switch code {
+        case 1000...1003, 1007...1014, 3000...4999: true
+        default: false
+        }
+    }
+
     public var name: String {
         switch self {
         case .ended: "ended"

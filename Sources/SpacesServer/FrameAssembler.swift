@@ -89,8 +89,15 @@ struct FrameAssembler {
         case .pong:
             return .none
         case .connectionClose:
+            // RFC 6455 §5.5.1, §7.4: no payload, or a code a peer may send and a UTF-8 reason.
             var data = frame.unmaskedData
-            return .close(code: data.readInteger(as: UInt16.self))
+            guard data.readableBytes != 1 else { return .fail(.protocolError, "a close frame of 1 byte") }
+            guard let code = data.readInteger(as: UInt16.self) else { return .close(code: nil) }
+            guard CloseCode.peerMaySend(code) else { return .fail(.protocolError, "close code \(code) is not one a peer may send") }
+            guard String(validating: data.readableBytesView, as: UTF8.self) != nil else {
+                return .fail(.invalidPayload, "the close reason is not UTF-8")
+            }
+            return .close(code: code)
         default:
             return .fail(.protocolError, "unknown opcode")
         }

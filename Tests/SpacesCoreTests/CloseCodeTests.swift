@@ -59,3 +59,10 @@ final class CloseCodeTests: XCTestCase {
         XCTAssertEqual(CloseCode.rateLimited.rawValue, 4029, "429 Too Many Requests")
     }
 }
+
+extension CloseCodeTests {
+    func testWhatAPeerMaySend() {
+        XCTAssertTrue(CloseCode.allCases.allSatisfy { CloseCode.peerMaySend($0.rawValue) }, "every code the node sends")
+        for code: UInt16 in [999, 1004, 1005, 1006, 1015, 2000, 5000] { XCTAssertFalse(CloseCode.peerMaySend(code), "\(code)") }
+    }
+}
