@@ -107,6 +107,8 @@ public final class SpacesServer: Service, Sendable {
                         upgradePipelineHandler: { channel, head in
                             channel.pipeline.removeHandler(name: "spaces.api").flatMap {
                                 channel.pipeline.removeHandler(name: "spaces.deadline")
+                            }.flatMap {
+                                channel.pipeline.removeHandler(name: "spaces.malformed")
                             }.flatMapThrowing {
                                 try Self.installWebSocket(
                                     channel: channel, decision: decision.value, relay: relay, gate: gate, configuration: configuration,
@@ -119,12 +121,13 @@ public final class SpacesServer: Service, Sendable {
                     try sync.configureHTTPServerPipeline(
                         withPipeliningAssistance: true,
                         withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }),
-                        withErrorHandling: true
+                        withErrorHandling: false
                     )
                     try sync.addHandler(
                         RequestDeadline(requestSeconds: configuration.limits.requestSeconds, idleSeconds: configuration.limits.idleSeconds),
                         name: "spaces.deadline"
                     )
+                    try sync.addHandler(MalformedRequestHandler(), name: "spaces.malformed")
                     try sync.addHandler(APIHandler(api: api), name: "spaces.api")
                 }
             }
