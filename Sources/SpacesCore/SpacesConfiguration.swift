@@ -68,7 +68,8 @@ public struct SpacesConfiguration: Sendable, Equatable {
         /// `relay.maxQueuedBatches`, default 64: batches a shard queues while it is behind; past
         /// this the oldest audio is dropped (the shard is overloaded, not a listener).
         public var maxQueuedBatches = 64
-        /// `relay.maxLagMs`, default 3000: audio captured longer ago than this when a shard
+        /// `relay.maxLagMs`, default 3000: audio that reached a shard longer ago than this (by
+        /// the node's own clock, never another node's capture time) when the shard
         /// comes to send it is shed (the listeners count a gap) instead of sent late. A shard
         /// falls behind when its node is short of CPU (a join storm on a shared machine); the
         /// batches it queued meanwhile would keep every listener of the shard that far behind

@@ -33,7 +33,7 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
                 self.tooLarge = true
                 self.head = nil
                 let answer = HTTPAnswer(APIError(.payloadTooLarge, "bodies are limited to \(self.bodyLimit) bytes"))
-                self.write(answer, for: head, context: context, close: true)
+                self.write(answer, for: head, context: context, close: true, linger: true)
             }
         case .body(var chunk):
             guard !self.tooLarge else { return }
@@ -68,7 +68,10 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func write(_ answer: HTTPAnswer, for request: HTTPRequestHead, context: ChannelHandlerContext, close: Bool) {
+    /// `linger`: the client may still be sending (a body refused on its declared length): close
+    /// our side first and the whole connection a moment later, so that the answer is read
+    /// rather than lost to a reset; what arrives meanwhile is dropped unread.
+    private func write(_ answer: HTTPAnswer, for request: HTTPRequestHead, context: ChannelHandlerContext, close: Bool, linger: Bool = false) {
         let body = request.method == .HEAD ? ByteBuffer() : ByteBuffer(string: answer.body)
         var headers = answer.headers
         headers.replaceOrAdd(name: "content-length", value: String(answer.body.utf8.count))
@@ -90,7 +93,11 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
         } else {
             let channel = context.channel
-            context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+            context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).whenComplete { _ in
+                guard linger else { return channel.close(promise: nil) }
+                channel.close(mode: .output, promise: nil)
+                channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
+            }
         }
     }
 }

@@ -53,6 +53,9 @@ final class LiveConversation: Sendable {
         let raised = Mutex<Set<UInt64>>([])
         /// The host's views as last received, for a host who attaches here.
         let host = Mutex<(ServerEvent.Questions?, ServerEvent.Hands?)>((nil, nil))
+        /// The versions of the questions and the hands last delivered here: an older view (a
+        /// stored one fetched late, a deposed leader's last digest) is dropped, never shown.
+        let delivered = Mutex<(questions: UInt64, hands: UInt64)?>(nil)
 
         init(broker: any Broker, spaceID: String, settings: SpacesConfiguration.Conversation) {
             self.broker = broker
@@ -213,8 +216,30 @@ final class LiveConversation: Sendable {
     /// Updates published by the node leading a clustered Space (or invitations by any node's
     /// host): personal parts go to this node's listeners here, the host's views are kept for a
     /// host who attaches; the shared parts are returned for the fan-out.
-    func received(_ broadcast: ConversationBroadcast) -> Conversation.Updates {
-        let updates = broadcast.updates
+    ///
+    /// An update older than what was delivered here is dropped. A catch-up (the stored views,
+    /// fetched when the node follows the Space's channel again) is taken whatever its version:
+    /// a Redis that restarted without its data counts again from 0.
+    func received(_ broadcast: ConversationBroadcast, catchUp: Bool = false) -> Conversation.Updates {
+        var updates = broadcast.updates
+        if let cluster = self.cluster {
+            cluster.delivered.withLock { delivered in
+                if catchUp { delivered = nil }
+                var current = delivered ?? (0, 0)
+                for version in [updates.questions?.version, updates.hostQuestions?.version].compactMap({ $0 }) {
+                    if delivered != nil && version < current.questions {
+                        updates.questions = nil
+                        updates.hostQuestions = nil
+                    } else {
+                        current.questions = max(current.questions, version)
+                    }
+                }
+                if let hands = updates.hands {
+                    if delivered != nil && hands.version < current.hands { updates.hands = nil } else { current.hands = max(current.hands, hands.version) }
+                }
+                delivered = current
+            }
+        }
         if let cluster = self.cluster, updates.hostQuestions != nil || updates.hands != nil {
             cluster.host.withLock { host in
                 host = (updates.hostQuestions ?? host.0, updates.hands ?? host.1)
@@ -233,6 +258,7 @@ final class LiveConversation: Sendable {
     func forgetShared() {
         self.latestQuestions = nil
         self.cluster?.host.withLock { $0 = (nil, nil) }
+        self.cluster?.delivered.withLock { $0 = nil }
     }
 
     /// How long a leader's lease lasts: a few of its reads, so a dead leader is replaced within

@@ -344,10 +344,13 @@ extension RedisBroker {
     func broadcast(_ broadcast: ConversationBroadcast, spaceID: String, keep: ConversationBroadcast? = nil) {
         var message = ByteBuffer()
         ClusterEnvelope(.conversation, origin: self.nodeID, payload: ByteBuffer(bytes: broadcast.json())).encode(into: &message)
-        var commands = [RedisCommand("SPUBLISH", .string(self.keys.audio(spaceID)), .bytes(message))]
+        // The view first: a node that fetches it after this message reaches it gets this one or
+        // a later one (older ones are dropped by version, ``LiveConversation/received(_:)``).
+        var commands: [RedisCommand] = []
         if let keep {
             commands.append(RedisCommand("SET", .string(self.keys.view(spaceID)), .bytes(ByteBuffer(bytes: keep.json()))))
         }
+        commands.append(RedisCommand("SPUBLISH", .string(self.keys.audio(spaceID)), .bytes(message)))
         _ = self.client.send(commands)
     }
 

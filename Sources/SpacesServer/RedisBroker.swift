@@ -14,7 +14,8 @@ final class RedisBroker: Broker {
     /// What the node does with what arrives from the cluster; called on the subscriber's loop.
     struct Handlers: Sendable {
         var audio: @Sendable (_ spaceID: String, _ envelope: ClusterEnvelope) -> Void
-        var conversation: @Sendable (_ spaceID: String, _ broadcast: ConversationBroadcast) -> Void
+        /// `catchUp`: the Space's stored views, fetched when its channel is followed (again).
+        var conversation: @Sendable (_ spaceID: String, _ broadcast: ConversationBroadcast, _ catchUp: Bool) -> Void
         var ended: @Sendable (_ spaceID: String) -> Void
     }
 
@@ -213,7 +214,7 @@ final class RedisBroker: Broker {
                     handlers.audio(id, envelope)
                 case .conversation:
                     guard let broadcast = ConversationBroadcast.decode(envelope.payload.readableBytesView) else { return }
-                    handlers.conversation(id, broadcast)
+                    handlers.conversation(id, broadcast, false)
                 case .audio:
                     break
                 }
@@ -227,6 +228,10 @@ final class RedisBroker: Broker {
     /// Connects (waiting up to `timeout` for Redis; a node starts anyway and keeps trying).
     func start(handlers: Handlers, timeout: Duration = .seconds(3)) async {
         self.box.handlers.withLock { $0 = handlers }
+        self.subscriber.onConnectionChange { [weak self] up in
+            guard up, let self else { return }
+            for id in self.box.subscriptions.withLock({ $0 }) { self.catchUp(id) }
+        }
         self.subscriber.start()
         self.subscriber.subscribe(.classic(self.keys.events))
         do {
@@ -458,22 +463,27 @@ final class RedisBroker: Broker {
         _ = self.client.send(RedisCommand("SPUBLISH", .string(self.keys.audio(space.id)), .bytes(message)))
     }
 
+    /// Once the Space's channel is followed (again), its latest shared views (the queue so far)
+    /// are fetched and delivered like a broadcast; later changes come on the channel. After a
+    /// reconnection this also makes up for what was published while the subscriber was away.
+    private func catchUp(_ id: String) {
+        let box = self.box
+        self.subscriber.subscribe(.sharded(self.keys.audio(id))).flatMap { self.latestView(spaceID: id) }.whenSuccess { view in
+            guard let view, let handlers = box.handlers.withLock({ $0 }) else { return }
+            handlers.conversation(id, view, true)
+        }
+    }
+
     func listening(to space: LiveSpace, _ active: Bool) {
         let channel = RedisChannel.sharded(self.keys.audio(space.id))
         // Decided from the count read under the lock, not from `active`: calls from two loops
         // (one listener leaving, another arriving) may come in either order, and the last one
         // must leave the subscription matching the listeners there are.
-        let wanted = (space.listenerCount > 0 || space.hasPublisher) && space.state == .live
         self.box.subscriptions.withLock { subscribed in
+            let wanted = (space.listenerCount > 0 || space.hasPublisher) && space.state == .live
             if wanted {
                 guard subscribed.insert(space.id).inserted else { return }
-                // Once following, the latest shared views (the queue so far) are fetched and
-                // delivered like a broadcast: later changes come on the channel.
-                let box = self.box
-                self.subscriber.subscribe(channel).flatMap { self.latestView(spaceID: space.id) }.whenSuccess { view in
-                    guard let view, let handlers = box.handlers.withLock({ $0 }) else { return }
-                    handlers.conversation(space.id, view)
-                }
+                self.catchUp(space.id)
             } else {
                 guard subscribed.remove(space.id) != nil else { return }
                 self.subscriber.unsubscribe(channel)

@@ -62,7 +62,7 @@ public final class ServerMetrics: Sendable {
         self.audioWrites = registry.makeGauge(name: "spaces_audio_writes", help: "Batch writes to listeners, since start")
         self.framesPerWrite = registry.makeGauge(name: "spaces_frames_per_write", help: "Largest current frames per write across shards (adaptive batching)")
         self.relayLag = registry.makeGauge(
-            name: "spaces_relay_lag_ms", help: "Largest lag behind live across shards: now less the capture time of the batch each began to send last"
+            name: "spaces_relay_lag_ms", help: "Largest lag across shards: how long the batch each began to send last had waited there"
         )
         self.staleBatches = registry.makeGauge(
             name: "spaces_audio_batches_stale", help: "Batches shed by shards because their audio was older than relay.maxLagMs, since start"

@@ -47,6 +47,8 @@ public final class Shard {
         var pending: [ByteBuffer] = []
         var pendingFirst: UInt32 = 0
         var pendingCapture: UInt64 = 0
+        /// When the first of `pending` reached this shard.
+        var pendingArrived = NIODeadline.uptimeNanoseconds(0)
         var flush: Scheduled<Void>?
         /// Updates waiting for the next audio batch, the latest of each kind.
         var carried: [SharedUpdate] = []
@@ -68,7 +70,9 @@ public final class Shard {
 
     enum Payload {
         /// A batch, and the text updates that ride with it.
-        case audio(ByteBuffer, capture: UInt64, carrying: [SharedUpdate])
+        /// `arrived`: when its (first) audio reached this shard, by this node's clock: the lag
+        /// is measured from it, never from the origin's capture time (another node's clock).
+        case audio(ByteBuffer, arrived: NIODeadline, carrying: [SharedUpdate])
         case shared(SharedUpdate)
         case end(reason: String)
         case close(CloseCode, reason: String)
@@ -151,12 +155,13 @@ public final class Shard {
             self.flush(group)
         }
         if group.pending.isEmpty && batch.frames.count >= self.framesPerWrite {
-            self.enqueueAudio(encoded, capture: batch.captureTimeMicros, for: group)
+            self.enqueueAudio(encoded, arrived: .now(), for: group)
             return
         }
         if group.pending.isEmpty {
             group.pendingFirst = batch.firstSequence
             group.pendingCapture = batch.captureTimeMicros
+            group.pendingArrived = .now()
         }
         group.pending.append(contentsOf: batch.frames)
         if group.pending.count >= self.framesPerWrite {
@@ -180,17 +185,17 @@ public final class Shard {
         guard !group.pending.isEmpty else { return }
         let batch = AudioBatch(firstSequence: group.pendingFirst, captureTimeMicros: group.pendingCapture, frames: group.pending)
         group.pending.removeAll(keepingCapacity: true)
-        self.enqueueAudio(PreframedMessage(batch: batch).bytes, capture: batch.captureTimeMicros, for: group)
+        self.enqueueAudio(PreframedMessage(batch: batch).bytes, arrived: group.pendingArrived, for: group)
     }
 
     /// Queues a batch with the updates waiting for it.
-    private func enqueueAudio(_ bytes: ByteBuffer, capture: UInt64, for group: Group) {
+    private func enqueueAudio(_ bytes: ByteBuffer, arrived: NIODeadline, for group: Group) {
         group.lastAudio = .now()
         let carried = group.carried
         group.carried.removeAll()
         group.carriedDeadline?.cancel()
         group.carriedDeadline = nil
-        self.enqueue(Delivery(group: group, payload: .audio(bytes, capture: capture, carrying: carried)))
+        self.enqueue(Delivery(group: group, payload: .audio(bytes, arrived: arrived, carrying: carried)))
     }
 
     /// How long audio may be silent before updates stop waiting for it: one batch's worth of
@@ -253,6 +258,33 @@ public final class Shard {
         self.enqueue(Delivery(group: group, payload: .shared(update)))
     }
 
+    /// The updates a shed batch carried: onto the group's next queued batch not yet begun (for
+    /// the kinds it does not carry itself: what it carries is newer), else on their own, so that
+    /// a newer update is never followed by an older one of its kind.
+    private func passOn(_ carried: [SharedUpdate], of group: Group) {
+        var remaining = carried
+        var index = self.queue.startIndex
+        if self.delivering && self.cursor > 0 && index != self.queue.endIndex { index = self.queue.index(after: index) }
+        while !remaining.isEmpty && index != self.queue.endIndex {
+            let delivery = self.queue[index]
+            if delivery.group === group {
+                switch delivery.payload {
+                case .shared(let queued):
+                    // A newer one of that kind is queued already: the older one is not needed.
+                    remaining.removeAll { $0.kind == queued.kind && $0.kind != .control }
+                case .audio(let bytes, let arrived, let carrying):
+                    let older = remaining.filter { update in !carrying.contains { $0.kind == update.kind } }
+                    self.queue[index] = Delivery(group: group, payload: .audio(bytes, arrived: arrived, carrying: older + carrying))
+                    return
+                default:
+                    break
+                }
+            }
+            index = self.queue.index(after: index)
+        }
+        for update in remaining { self.enqueueShared(update, for: group) }
+    }
+
     private func enqueue(_ delivery: Delivery) {
         self.queue.append(delivery)
         if self.queue.count > self.relayConfiguration.maxQueuedBatches {
@@ -265,8 +297,8 @@ public final class Shard {
                 if case .audio(_, _, let carried) = self.queue[index].payload {
                     let shed = self.queue.remove(at: index)
                     self.stats.shedValue.add(1, ordering: .relaxed)
-                    // The audio goes; the updates it carried are sent on their own.
-                    for update in carried { self.enqueueShared(update, for: shed.group) }
+                    // The audio goes; the updates it carried go on.
+                    self.passOn(carried, of: shed.group)
                     break
                 }
                 index = self.queue.index(after: index)
@@ -284,14 +316,14 @@ public final class Shard {
         while let delivery = self.queue.first {
             if self.cursor == 0 {
                 self.deliveryStarted = now
-                if case .audio(_, let capture, let carried) = delivery.payload {
-                    let lag = nowMicros > capture ? nowMicros - capture : 0
+                if case .audio(_, let arrived, let carried) = delivery.payload {
+                    let lag = UInt64(max(0, (now - arrived).nanoseconds / 1000))
                     self.stats.lagValue.store(Int(lag / 1000), ordering: .relaxed)
                     if let limit = self.maxLagMicros, lag > limit {
                         // Too old to be live: a gap now beats a backlog for every listener here.
                         self.queue.removeFirst()
                         self.stats.staleValue.add(1, ordering: .relaxed)
-                        for update in carried { self.enqueueShared(update, for: delivery.group) }
+                        self.passOn(carried, of: delivery.group)
                         continue
                     }
                 }

@@ -21,8 +21,8 @@ public final class ShardStats: Sendable {
     public var audioWrites: Int { self.writesValue.load(ordering: .relaxed) }
     /// Batches dropped whole because the shard's queue was full, since start.
     public var shedBatches: Int { self.shedValue.load(ordering: .relaxed) }
-    /// How far behind live the last batch this shard began to send was (now − its capture
-    /// time, ms; includes the shard's own batching).
+    /// How long the last batch this shard began to send had waited here (now − when its first
+    /// frame reached the shard, by this node's clock, ms; includes the shard's own batching).
     public var lagMillis: Int { self.lagValue.load(ordering: .relaxed) }
     /// Batches shed because their audio was older than `relay.maxLagMs` when their turn came.
     public var staleBatches: Int { self.staleValue.load(ordering: .relaxed) }

@@ -270,9 +270,11 @@ public final class SpacesServer: Service, Sendable {
                 metrics.framesRelayed.increment(by: Int64(batch.frames.count))
                 metrics.batchesRelayed.increment()
             },
-            conversation: { id, broadcast in
+            conversation: { id, broadcast, catchUp in
                 guard let space = registry.space(id: id), space.state == .live else { return }
-                Self.deliver(space.conversation.received(broadcast), of: space, relay: relay, publishers: publishers, metrics: metrics)
+                Self.deliver(
+                    space.conversation.received(broadcast, catchUp: catchUp), of: space, relay: relay, publishers: publishers, metrics: metrics
+                )
             },
             ended: { id in
                 if let space = registry.space(id: id) { api.endLocally(space) }

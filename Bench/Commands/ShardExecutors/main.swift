@@ -107,9 +107,8 @@ let channels = try serverLoop.submit { accepted.value }.wait()
 // MARK: Shards
 
 var configuration = SpacesConfiguration()
-// One frame per write whatever the listener count (adaptive batching off), and no shedding
-// (by queue length or by age: the batches carry one fixed capture time): both shards make one
-// write per listener per batch.
+// One frame per write whatever the listener count (adaptive batching off), and no shedding (by
+// queue length or by lateness): both shards make one write per listener per batch.
 configuration.relay.writesPerSecondPerCore = 1_000_000_000
 configuration.relay.maxQueuedBatches = 1_000_000
 configuration.relay.maxLagMs = 0
