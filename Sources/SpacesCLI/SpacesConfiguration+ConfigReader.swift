@@ -58,6 +58,7 @@ extension SpacesConfiguration {
         self.limits.httpBodyBytes = reader.int(forKey: "limits.httpBodyBytes", default: d.limits.httpBodyBytes)
         self.limits.requestSeconds = reader.int(forKey: "limits.requestSeconds", default: d.limits.requestSeconds)
         self.limits.idleSeconds = reader.int(forKey: "limits.idleSeconds", default: d.limits.idleSeconds)
+        self.limits.waitingPingSeconds = reader.int(forKey: "limits.waitingPingSeconds", default: d.limits.waitingPingSeconds)
         self.limits.nodeListeners = reader.int(forKey: "limits.nodeListeners", default: d.limits.nodeListeners)
         self.limits.maxFramesPerPublishBatch = reader.int(
             forKey: "limits.maxFramesPerPublishBatch", default: d.limits.maxFramesPerPublishBatch

@@ -174,6 +174,11 @@ public struct SpacesConfiguration: Sendable, Equatable {
         /// way is closed after this long idle (it is then waiting for `requestSeconds` anyway;
         /// this is the longer grace a browser's idle keep-alive gets).
         public var idleSeconds = 30
+        /// `limits.waitingPingSeconds`, default 15: a connection in the waiting room is pinged
+        /// this often and closed once nothing was heard from it for two intervals. A client
+        /// whose network went away must not keep its place in line (and a file) for ever;
+        /// browsers and the shipped clients answer pings by themselves.
+        public var waitingPingSeconds = 15
         /// `limits.nodeListeners`, default 100 000: the listener slots of one node; past it joins
         /// wait in line (file descriptors and memory, not CPU, bind this first).
         public var nodeListeners = 100_000

@@ -50,6 +50,10 @@ final class ListenerConnection: ChannelInboundHandler {
     /// Refused messages it may cause (bad JSON, unknown types, over-long questions …) before it
     /// is closed with 1008; rate-limited actions do not count.
     private var errorBudget: TokenBucket
+    /// While it waits: pinged every `limits.waitingPingSeconds`, closed when unheard for two.
+    private let pingInterval: TimeAmount
+    private var pinger: RepeatedTask?
+    private var lastHeard = NIODeadline.now()
 
     init(
         number: UInt64, space: LiveSpace, relay: Relay, gate: AdmissionGate?, plan: AdmissionGate.Plan, writer: SocketWriter,
@@ -73,6 +77,7 @@ final class ListenerConnection: ChannelInboundHandler {
             ratePerSecond: Double(max(1, errorsPerMinute)) / 60, burst: Double(max(1, errorsPerMinute)), nowMicros: WallClock.nowMicros()
         )
         self.compressed = inflater != nil
+        self.pingInterval = .seconds(Int64(max(1, limits.waitingPingSeconds)))
         self.logger = logger
     }
 
@@ -138,6 +143,29 @@ final class ListenerConnection: ChannelInboundHandler {
         guard case .pending = self.phase else { return }
         self.phase = .waiting(arrivalMicros: arrivalMicros)
         self.updatePosition(position, etaSeconds: etaSeconds)
+        self.startPinging()
+    }
+
+    /// Pings while it waits; a peer unheard for two intervals is gone (its network, not its
+    /// will): it is closed and its place in line freed. Admitted listeners need none of this:
+    /// the audio they are sent finds out (the budget, then eviction).
+    private func startPinging() {
+        guard self.pinger == nil, let context = self.context else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let interval = self.pingInterval
+        self.pinger = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { task in
+            let connection = bound.value
+            guard connection.isWaiting, let context = connection.context else {
+                task.cancel()
+                return
+            }
+            if NIODeadline.now() - connection.lastHeard > interval * 2 {
+                task.cancel()
+                connection.peer.close(.goingAway, reason: "no answer to pings", context: context)
+            } else {
+                connection.peer.send(PreframedMessage(opcode: .ping, payload: ByteBuffer()).bytes)
+            }
+        }
     }
 
     func updatePosition(_ position: Int, etaSeconds: Int?) {
@@ -169,6 +197,8 @@ final class ListenerConnection: ChannelInboundHandler {
 
     /// Leaves the fan-out and the line, once.
     private func leave() {
+        self.pinger?.cancel()
+        self.pinger = nil
         let phase = self.phase
         self.phase = .done
         switch phase {
@@ -202,6 +232,7 @@ final class ListenerConnection: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = Self.unwrapInboundIn(data)
+        self.lastHeard = .now()
         if frame.opcode != .connectionClose && !self.inbound.tryTake(nowMicros: WallClock.nowMicros()) {
             self.peer.close(.policyViolation, reason: "too many messages", context: context)
             return

@@ -1,5 +1,6 @@
 import NIOCore
 @testable import SpacesClient
+@testable import SpacesServer
 import SpacesCore
 import XCTest
 
@@ -33,6 +34,25 @@ final class ListenerConnectionTests: XCTestCase {
         XCTAssertEqual(state?.listeners, 1)
         XCTAssertNil(state?.framesRelayed, "listeners do not get the publisher's counters")
         XCTAssertTrue(pong)
+        await node.stop()
+    }
+
+    func testAWaitingConnectionThatAnswersNoPingIsClosedAndItsPlaceFreed() async throws {
+        let node = try await TestServer.start { $0.limits.waitingPingSeconds = 1 }
+        let space = try await node.createSpace(capacity: 1)
+        let path = "/v1/spaces/\(space.id)/listen"
+        let admitted = try await TestListener.connect(node.url(path))
+        try await eventually { admitted.welcome != nil }
+        // Both wait; one reads (and so answers pings, as every client does), one never does.
+        let alive = try await TestListener.connect(node.url(path))
+        let gone = try await TestListener.connect(node.url(path), paused: true)
+        try await eventually { alive.positions.last == 1 && node.server.registry.space(id: space.id)?.waiting == 2 }
+        try await eventually(timeout: .seconds(6)) { node.server.registry.space(id: space.id)?.waiting == 1 }
+        XCTAssertFalse(alive.finished, "a waiting client that answers stays")
+        XCTAssertEqual(node.server.gate.connectionCount, 2, "the silent one is closed and its place freed")
+        gone.resume()
+        try await eventually { gone.finished }
+        for listener in [admitted, alive] { await listener.close() }
         await node.stop()
     }
 
