@@ -8,6 +8,26 @@ public struct CreateSpaceRequest: Codable, Sendable, Equatable {
     /// 1 (mono, the default) or 2.
     public var channels: Int?
 
+    /// Reads a request body. `capacity` and `channels` must be written as JSON integers: the
+    /// decoder alone would take `1.0` or `1e6` for an `Int`, and a number in another spelling is
+    /// a client's mistake to point out, not to guess at.
+    public static func decode(_ data: Data) throws(APIError) -> CreateSpaceRequest {
+        let request: CreateSpaceRequest
+        do {
+            request = try JSONDecoder().decode(CreateSpaceRequest.self, from: data)
+        } catch {
+            throw APIError(.badRequest, "expected JSON {\"title\": string, \"capacity\": number}")
+        }
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            for key in ["capacity", "channels"] {
+                guard let number = object[key] as? NSNumber else { continue }
+                let type = String(cString: number.objCType)
+                if type == "d" || type == "f" { throw APIError(.badRequest, "\(key) must be an integer, written without a fraction or exponent") }
+            }
+        }
+        return request
+    }
+
     public init(title: String, capacity: Int? = nil, channels: Int? = nil) {
         self.title = title
         self.capacity = capacity

@@ -94,9 +94,9 @@ struct SpacesAPI: Sendable {
         }
         let request: CreateSpaceRequest
         do {
-            request = try JSONDecoder().decode(CreateSpaceRequest.self, from: Data(body?.readableBytesView ?? ByteBuffer().readableBytesView))
+            request = try CreateSpaceRequest.decode(Data(body?.readableBytesView ?? ByteBuffer().readableBytesView))
         } catch {
-            return (HTTPAnswer(APIError(.badRequest, "expected JSON {\"title\": string, \"capacity\": number}")), nil)
+            return (HTTPAnswer(error), nil)
         }
         do {
             let space = try self.registry.create(request)

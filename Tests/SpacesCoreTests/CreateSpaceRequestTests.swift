@@ -123,3 +123,17 @@ final class CreateSpaceRequestTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(CreateSpaceResponse.self, from: data), response)
     }
 }
+
+extension CreateSpaceRequestTests {
+    func testNumbersMustBeWrittenAsIntegers() throws {
+        XCTAssertEqual(try CreateSpaceRequest.decode(Data(#"{"title":"t","capacity":500,"channels":2}"#.utf8)).capacity, 500)
+        for body in [#"{"title":"t","capacity":1.0}"#, #"{"title":"t","capacity":1e6}"#, #"{"title":"t","channels":2.0}"#] {
+            XCTAssertThrowsError(try CreateSpaceRequest.decode(Data(body.utf8)), body) { error in
+                XCTAssertEqual((error as? APIError)?.kind, .badRequest)
+                XCTAssertTrue((error as? APIError)?.message.contains("integer") == true, "\(error)")
+            }
+        }
+        XCTAssertThrowsError(try CreateSpaceRequest.decode(Data("not json".utf8)))
+        XCTAssertThrowsError(try CreateSpaceRequest.decode(Data(#"{"title":"t","capacity":1.5}"#.utf8)), "not an Int at all")
+    }
+}
