@@ -175,7 +175,8 @@ public struct SpacesConfiguration: Sendable, Equatable {
         /// this is the longer grace a browser's idle keep-alive gets).
         public var idleSeconds = 30
         /// `limits.waitingPingSeconds`, default 15: a connection in the waiting room is pinged
-        /// this often and closed once nothing was heard from it for two intervals. A client
+        /// this often and closed when nothing was heard from it in the interval after a ping (two
+        /// intervals after it was last heard, at most). A client
         /// whose network went away must not keep its place in line (and a file) for ever;
         /// browsers and the shipped clients answer pings by themselves.
         public var waitingPingSeconds = 15

@@ -50,7 +50,7 @@ final class ListenerConnection: ChannelInboundHandler {
     /// Refused messages it may cause (bad JSON, unknown types, over-long questions …) before it
     /// is closed with 1008; rate-limited actions do not count.
     private var errorBudget: TokenBucket
-    /// While it waits: pinged every `limits.waitingPingSeconds`, closed when unheard for two.
+    /// While it waits: pinged every `limits.waitingPingSeconds`, closed when a ping goes unanswered.
     private let pingInterval: TimeAmount
     private var pinger: RepeatedTask?
     private var lastHeard = NIODeadline.now()
@@ -118,6 +118,8 @@ final class ListenerConnection: ChannelInboundHandler {
         case .pending, .waiting: break
         case .admitted, .done: return
         }
+        self.pinger?.cancel()
+        self.pinger = nil
         guard self.space.state == .live else {
             self.sendEndedAndClose(reason: "ended")
             return
@@ -146,23 +148,27 @@ final class ListenerConnection: ChannelInboundHandler {
         self.startPinging()
     }
 
-    /// Pings while it waits; a peer unheard for two intervals is gone (its network, not its
-    /// will): it is closed and its place in line freed. Admitted listeners need none of this:
-    /// the audio they are sent finds out (the budget, then eviction).
+    /// Pings while it waits; a peer that sent nothing in the interval after a ping is gone (its
+    /// network, not its will): it is closed and its place in line freed, two intervals after it
+    /// was last heard at most. Admitted listeners need none of this: the audio they are sent
+    /// finds out (the budget, then eviction).
     private func startPinging() {
         guard self.pinger == nil, let context = self.context else { return }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let interval = self.pingInterval
+        var pinged: NIODeadline?
         self.pinger = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { task in
             let connection = bound.value
             guard connection.isWaiting, let context = connection.context else {
                 task.cancel()
                 return
             }
-            if NIODeadline.now() - connection.lastHeard > interval * 2 {
-                task.cancel()
+            if let pinged, connection.lastHeard < pinged {
+                // Its place is freed now, not when the close handshake times out.
+                connection.leave()
                 connection.peer.close(.goingAway, reason: "no answer to pings", context: context)
             } else {
+                pinged = .now()
                 connection.peer.send(PreframedMessage(opcode: .ping, payload: ByteBuffer()).bytes)
             }
         }

@@ -55,7 +55,7 @@ final class LiveConversation: Sendable {
         let host = Mutex<(ServerEvent.Questions?, ServerEvent.Hands?)>((nil, nil))
         /// The versions of the questions and the hands last delivered here: an older view (a
         /// stored one fetched late, a deposed leader's last digest) is dropped, never shown.
-        let delivered = Mutex<(questions: UInt64, hands: UInt64)?>(nil)
+        let delivered = Mutex<(questions: UInt64, hands: UInt64)>((0, 0))
 
         init(broker: any Broker, spaceID: String, settings: SpacesConfiguration.Conversation) {
             self.broker = broker
@@ -217,27 +217,26 @@ final class LiveConversation: Sendable {
     /// host): personal parts go to this node's listeners here, the host's views are kept for a
     /// host who attaches; the shared parts are returned for the fan-out.
     ///
-    /// An update older than what was delivered here is dropped. A catch-up (the stored views,
-    /// fetched when the node follows the Space's channel again) is taken whatever its version:
-    /// a Redis that restarted without its data counts again from 0.
-    func received(_ broadcast: ConversationBroadcast, catchUp: Bool = false) -> Conversation.Updates {
+    /// An update older than what was delivered here is dropped, whether it came on the channel
+    /// or from the stored views fetched when the node follows the channel (again): whichever
+    /// arrives second and is older loses. After the subscriber reconnects the versions are
+    /// forgotten first (``forgetVersions()``): a Redis that restarted without its data counts
+    /// again from 0.
+    func received(_ broadcast: ConversationBroadcast) -> Conversation.Updates {
         var updates = broadcast.updates
         if let cluster = self.cluster {
             cluster.delivered.withLock { delivered in
-                if catchUp { delivered = nil }
-                var current = delivered ?? (0, 0)
-                for version in [updates.questions?.version, updates.hostQuestions?.version].compactMap({ $0 }) {
-                    if delivered != nil && version < current.questions {
+                if let questions = updates.questions?.version ?? updates.hostQuestions?.version {
+                    if questions < delivered.questions {
                         updates.questions = nil
                         updates.hostQuestions = nil
                     } else {
-                        current.questions = max(current.questions, version)
+                        delivered.questions = questions
                     }
                 }
                 if let hands = updates.hands {
-                    if delivered != nil && hands.version < current.hands { updates.hands = nil } else { current.hands = max(current.hands, hands.version) }
+                    if hands.version < delivered.hands { updates.hands = nil } else { delivered.hands = hands.version }
                 }
-                delivered = current
             }
         }
         if let cluster = self.cluster, updates.hostQuestions != nil || updates.hands != nil {
@@ -258,7 +257,12 @@ final class LiveConversation: Sendable {
     func forgetShared() {
         self.latestQuestions = nil
         self.cluster?.host.withLock { $0 = (nil, nil) }
-        self.cluster?.delivered.withLock { $0 = nil }
+        self.forgetVersions()
+    }
+
+    /// Takes the next views whatever their versions.
+    func forgetVersions() {
+        self.cluster?.delivered.withLock { $0 = (0, 0) }
     }
 
     /// How long a leader's lease lasts: a few of its reads, so a dead leader is replaced within

@@ -14,8 +14,12 @@ final class RedisBroker: Broker {
     /// What the node does with what arrives from the cluster; called on the subscriber's loop.
     struct Handlers: Sendable {
         var audio: @Sendable (_ spaceID: String, _ envelope: ClusterEnvelope) -> Void
-        /// `catchUp`: the Space's stored views, fetched when its channel is followed (again).
-        var conversation: @Sendable (_ spaceID: String, _ broadcast: ConversationBroadcast, _ catchUp: Bool) -> Void
+        /// A broadcast from the channel, or the Space's stored views fetched when its channel is
+        /// followed (again); both go through the same version filter.
+        var conversation: @Sendable (_ spaceID: String, _ broadcast: ConversationBroadcast) -> Void
+        /// The subscriber reconnected: Redis may have restarted without its data and count
+        /// versions from 0 again, so what was delivered before must not hold newer views back.
+        var resync: @Sendable (_ spaceID: String) -> Void
         var ended: @Sendable (_ spaceID: String) -> Void
     }
 
@@ -214,7 +218,7 @@ final class RedisBroker: Broker {
                     handlers.audio(id, envelope)
                 case .conversation:
                     guard let broadcast = ConversationBroadcast.decode(envelope.payload.readableBytesView) else { return }
-                    handlers.conversation(id, broadcast, false)
+                    handlers.conversation(id, broadcast)
                 case .audio:
                     break
                 }
@@ -230,7 +234,11 @@ final class RedisBroker: Broker {
         self.box.handlers.withLock { $0 = handlers }
         self.subscriber.onConnectionChange { [weak self] up in
             guard up, let self else { return }
-            for id in self.box.subscriptions.withLock({ $0 }) { self.catchUp(id) }
+            let handlers = self.box.handlers.withLock { $0 }
+            for id in self.box.subscriptions.withLock({ $0 }) {
+                handlers?.resync(id)
+                self.catchUp(id)
+            }
         }
         self.subscriber.start()
         self.subscriber.subscribe(.classic(self.keys.events))
@@ -469,8 +477,9 @@ final class RedisBroker: Broker {
     private func catchUp(_ id: String) {
         let box = self.box
         self.subscriber.subscribe(.sharded(self.keys.audio(id))).flatMap { self.latestView(spaceID: id) }.whenSuccess { view in
-            guard let view, let handlers = box.handlers.withLock({ $0 }) else { return }
-            handlers.conversation(id, view, true)
+            // A node that stopped following the Space meanwhile must not keep what may go stale.
+            guard let view, box.subscriptions.withLock({ $0.contains(id) }), let handlers = box.handlers.withLock({ $0 }) else { return }
+            handlers.conversation(id, view)
         }
     }
 

@@ -261,10 +261,12 @@ public final class Shard {
     /// The updates a shed batch carried: onto the group's next queued batch not yet begun (for
     /// the kinds it does not carry itself: what it carries is newer), else on their own, so that
     /// a newer update is never followed by an older one of its kind.
-    private func passOn(_ carried: [SharedUpdate], of group: Group) {
+    ///
+    /// `position`: where the shed batch stood in the queue. Only what was queued after it is
+    /// newer; an update of the same kind queued before it is older and must not win.
+    private func passOn(_ carried: [SharedUpdate], of group: Group, from position: Int) {
         var remaining = carried
-        var index = self.queue.startIndex
-        if self.delivering && self.cursor > 0 && index != self.queue.endIndex { index = self.queue.index(after: index) }
+        var index = self.queue.index(self.queue.startIndex, offsetBy: position)
         while !remaining.isEmpty && index != self.queue.endIndex {
             let delivery = self.queue[index]
             if delivery.group === group {
@@ -291,17 +293,17 @@ public final class Shard {
             // Behind by more than the queue allows: shed the oldest audio not yet started (the
             // delivery at the head may be half written). Indices are the queue's own: a slice
             // of a CircularBuffer numbers its elements differently.
-            var index = self.queue.startIndex
-            if self.delivering { index = self.queue.index(after: index) }
-            while index != self.queue.endIndex {
+            var position = self.delivering ? 1 : 0
+            while position < self.queue.count {
+                let index = self.queue.index(self.queue.startIndex, offsetBy: position)
                 if case .audio(_, _, let carried) = self.queue[index].payload {
                     let shed = self.queue.remove(at: index)
                     self.stats.shedValue.add(1, ordering: .relaxed)
                     // The audio goes; the updates it carried go on.
-                    self.passOn(carried, of: shed.group)
+                    self.passOn(carried, of: shed.group, from: position)
                     break
                 }
-                index = self.queue.index(after: index)
+                position += 1
             }
         }
         if !self.delivering { self.run() }
@@ -323,7 +325,7 @@ public final class Shard {
                         // Too old to be live: a gap now beats a backlog for every listener here.
                         self.queue.removeFirst()
                         self.stats.staleValue.add(1, ordering: .relaxed)
-                        self.passOn(carried, of: delivery.group)
+                        self.passOn(carried, of: delivery.group, from: 0)
                         continue
                     }
                 }

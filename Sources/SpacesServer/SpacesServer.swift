@@ -270,12 +270,13 @@ public final class SpacesServer: Service, Sendable {
                 metrics.framesRelayed.increment(by: Int64(batch.frames.count))
                 metrics.batchesRelayed.increment()
             },
-            conversation: { id, broadcast, catchUp in
+            conversation: { id, broadcast in
                 guard let space = registry.space(id: id), space.state == .live else { return }
                 Self.deliver(
-                    space.conversation.received(broadcast, catchUp: catchUp), of: space, relay: relay, publishers: publishers, metrics: metrics
+                    space.conversation.received(broadcast), of: space, relay: relay, publishers: publishers, metrics: metrics
                 )
             },
+            resync: { id in registry.space(id: id)?.conversation.forgetVersions() },
             ended: { id in
                 if let space = registry.space(id: id) { api.endLocally(space) }
             }

@@ -566,6 +566,51 @@ final class ClusterTests: XCTestCase {
         await voter.close()
     }
 
+    func testAfterRedisRestartsWithoutItsDataNewQuestionsReachEveryNode() async throws {
+        let quick = { (settings: inout SpacesConfiguration) in
+            settings.conversation.questionsIntervalMs = 100
+            settings.conversation.secondsBetweenAsks = 1
+        }
+        let a = try await self.node("a", quick)
+        let b = try await self.node("b", quick)
+        let space = try await a.createSpace()
+        let path = "/v1/spaces/\(space.id)/listen"
+        let onA = try await TestListener.connect(a.url(path))
+        let onB = try await TestListener.connect(b.url(path))
+        try await eventually { onA.welcome != nil && onB.welcome != nil }
+        // A few changes first, so the versions delivered before the restart are ahead of those after.
+        try await onB.send(#"{"type":"ask","text":"First?"}"#)
+        try await eventually { onA.questionUpdates.last?.0.total == 1 }
+        let first = try XCTUnwrap(onA.questionUpdates.last?.0.top.first?.id)
+        try await onB.send(#"{"type":"withdraw","id":"\#(first)"}"#)
+        try await eventually { onA.questionUpdates.last?.0.total == 0 }
+        try await Task.sleep(for: .seconds(1))
+        try await onB.send(#"{"type":"ask","text":"Second?"}"#)
+        try await onA.send(#"{"type":"ask","text":"Third?"}"#)
+        try await eventually { onA.questionUpdates.last?.0.total == 2 && onB.questionUpdates.last?.0.total == 2 }
+        let before = try XCTUnwrap(onA.questionUpdates.last?.0.version)
+        XCTAssertGreaterThan(before, 2)
+
+        // Redis comes back empty (the test server saves nothing): its versions count from 0 again.
+        self.redis.kill()
+        try self.redis.restart()
+        try await eventually(timeout: .seconds(5)) { self.subscribed(a, to: space.id) && self.subscribed(b, to: space.id) }
+        let asked = WallClock.nowMicros()
+        let askedBefore = onA.events.count { if case .asked = $0 { true } else { false } }
+        try await eventually(timeout: .seconds(5)) {
+            try? await onA.send(#"{"type":"ask","text":"Still there?"}"#)
+            try? await Task.sleep(for: .milliseconds(300))
+            return onA.events.count { if case .asked = $0 { true } else { false } } > askedBefore
+        }
+        for listener in [onA, onB] {
+            try await eventually(timeout: .seconds(5)) { listener.questionUpdates.last?.0.top.map(\.text) == ["Still there?"] }
+            XCTAssertLessThan(try XCTUnwrap(listener.questionUpdates.last?.0.version), before, "a view counted anew is shown, not held back")
+        }
+        XCTAssertLessThan(WallClock.nowMicros() - asked, 10_000_000)
+        await onA.close()
+        await onB.close()
+    }
+
     func testRedisRestartedDuringABroadcastDropsNoListenerAndAudioReturnsWithinTwoSeconds() async throws {
         let a = try await self.node("a")
         let b = try await self.node("b")

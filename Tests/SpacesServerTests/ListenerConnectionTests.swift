@@ -46,8 +46,11 @@ final class ListenerConnectionTests: XCTestCase {
         // Both wait; one reads (and so answers pings, as every client does), one never does.
         let alive = try await TestListener.connect(node.url(path))
         let gone = try await TestListener.connect(node.url(path), paused: true)
+        let silent = ContinuousClock.now
         try await eventually { alive.positions.last == 1 && node.server.registry.space(id: space.id)?.waiting == 2 }
         try await eventually(timeout: .seconds(6)) { node.server.registry.space(id: space.id)?.waiting == 1 }
+        // Pinged after one interval, closed after the next: two intervals, not three.
+        XCTAssertLessThan(ContinuousClock.now - silent, .milliseconds(2_700))
         XCTAssertFalse(alive.finished, "a waiting client that answers stays")
         XCTAssertEqual(node.server.gate.connectionCount, 2, "the silent one is closed and its place freed")
         gone.resume()

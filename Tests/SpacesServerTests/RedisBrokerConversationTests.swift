@@ -174,7 +174,7 @@ final class RedisBrokerConversationTests: XCTestCase {
         settings.url = self.redis.url
         settings.nodeID = "other"
         let broker = try RedisBroker(settings: settings, eventLoop: self.node.server.group.next(), logger: .init(label: "other"))
-        await broker.start(handlers: .init(audio: { _, _ in }, conversation: { _, _, _ in }, ended: { _ in }))
+        await broker.start(handlers: .init(audio: { _, _ in }, conversation: { _, _ in }, resync: { _ in }, ended: { _ in }))
         return broker
     }
 

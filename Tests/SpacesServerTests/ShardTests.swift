@@ -109,20 +109,30 @@ final class ShardTests: XCTestCase {
         for channel in channels { _ = try? channel.finish() }
     }
 
-    func testAnOverloadedShardShedsTheOldestAudioNotYetStarted() throws {
+    /// A shard of one frame per write and one listener per slice, so that a queue builds up
+    /// behind the first batch: `count` listeners on it, and a way to send it a batch.
+    private func slowShard(
+        _ count: Int, _ configure: (inout SpacesConfiguration.Relay) -> Void
+    ) throws -> (relay: Relay, space: LiveSpace, loop: EmbeddedEventLoop, channels: [EmbeddedChannel], batch: (UInt32) -> Void) {
         var configuration = SpacesConfiguration()
         configuration.relay.maxBatchLatencyMs = 20  // one frame per write
         configuration.relay.writesPerSlice = 1  // every listener is a slice of its own
-        configuration.relay.maxQueuedBatches = 2
+        configure(&configuration.relay)
         let loop = EmbeddedEventLoop()
         let relay = Relay(onLoops: [loop], configuration: configuration)
         let space = Relay.makeSpace()
-        let channels = try self.listeners(3, of: space, on: relay, loop: loop)
+        let channels = try self.listeners(count, of: space, on: relay, loop: loop)
+        let batch = { (sequence: UInt32) in
+            relay.broadcast(AudioBatch(firstSequence: sequence, captureTimeMicros: WallClock.nowMicros(), frames: [ByteBuffer(bytes: validPacket)]), to: space)
+        }
+        return (relay, space, loop, channels, batch)
+    }
+
+    func testAnOverloadedShardShedsTheOldestAudioNotYetStarted() throws {
+        let (relay, _, loop, channels, batch) = try self.slowShard(3) { $0.maxQueuedBatches = 2 }
         // Batch 0 starts (one listener written), 1…5 arrive behind it; the queue holds 2
         // deliveries, the half-written one included, so each newcomer sheds the one before.
-        for sequence in 0..<6 {
-            relay.broadcast(AudioBatch(firstSequence: UInt32(sequence), captureTimeMicros: WallClock.nowMicros(), frames: [ByteBuffer(bytes: validPacket)]), to: space)
-        }
+        for sequence in 0..<6 { batch(UInt32(sequence)) }
         for _ in 0..<40 { loop.advanceTime(by: .milliseconds(1)) }
         XCTAssertEqual(relay.handles[0].stats.shedBatches, 4)
         for channel in channels {
@@ -137,18 +147,46 @@ final class ShardTests: XCTestCase {
         for channel in channels { _ = try? channel.finish() }
     }
 
-    func testAudioOlderThanTheLagLimitWhenItsTurnComesIsShedNotSentLate() throws {
-        var configuration = SpacesConfiguration()
-        configuration.relay.maxBatchLatencyMs = 20  // one frame per write
-        configuration.relay.maxLagMs = 600  // at least maxBatchLatencyMs + 500
-        configuration.relay.writesPerSlice = 1  // every listener is a slice of its own
-        let loop = EmbeddedEventLoop()
-        let relay = Relay(onLoops: [loop], configuration: configuration)
-        let space = Relay.makeSpace()
-        let channels = try self.listeners(2, of: space, on: relay, loop: loop)
+    func testAShedBatchsUpdateIsNotLostToAnOlderOneQueuedBeforeIt() throws {
+        let (relay, space, loop, channels, send) = try self.slowShard(2) { $0.maxQueuedBatches = 4 }
         func batch(_ sequence: UInt32) {
-            relay.broadcast(AudioBatch(firstSequence: sequence, captureTimeMicros: WallClock.nowMicros(), frames: [ByteBuffer(bytes: validPacket)]), to: space)
+            send(sequence)
+            loop.run()
         }
+        func state(_ listeners: Int) {
+            relay.broadcast(SharedUpdate(kind: .state, event: .state(.init(listeners: listeners))), to: space)
+            loop.run()
+        }
+        // Batch 0 starts; the audio pauses, so the first update is queued on its own; then a
+        // second, newer one rides with batch 2. Batches 3 and 4 shed 1 and then 2: the update
+        // batch 2 carried must go on, not lose to the older one queued before it.
+        batch(0)
+        Thread.sleep(forTimeInterval: 0.2)
+        state(1)
+        batch(1)
+        state(2)
+        batch(2)
+        batch(3)
+        batch(4)
+        for _ in 0..<40 { loop.advanceTime(by: .milliseconds(1)) }
+        XCTAssertEqual(relay.handles[0].stats.shedBatches, 2)
+        for channel in channels {
+            var events: [String] = []
+            while var frame = try channel.readOutbound(as: ByteBuffer.self) {
+                frame.moveReaderIndex(forwardBy: 2)
+                if let batch = try? AudioBatch.decode(frame) {
+                    events.append("audio \(batch.firstSequence)")
+                } else if case .state(let state) = try ServerEvent.parse(String(buffer: frame)) {
+                    events.append("listeners \(state.listeners)")
+                }
+            }
+            XCTAssertEqual(events, ["audio 0", "listeners 1", "listeners 2", "audio 3", "audio 4"])
+        }
+        for channel in channels { _ = try? channel.finish() }
+    }
+
+    func testAudioOlderThanTheLagLimitWhenItsTurnComesIsShedNotSentLate() throws {
+        let (relay, space, loop, channels, batch) = try self.slowShard(2) { $0.maxLagMs = 600 }  // at least maxBatchLatencyMs + 500
         // Batch 0 starts (one listener written, then the loop yields); an update waits to ride
         // with the next batch; batches 1 and 2 queue behind while the shard is held up (as a
         // starved node's is) for longer than the limit; batch 3 comes fresh.
