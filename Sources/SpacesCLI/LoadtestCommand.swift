@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOPosix
 import SpacesClient
 import SpacesCore
 import SpacesLoad
@@ -222,12 +224,16 @@ struct LoadtestCommand: AsyncParsableCommand {
     /// Worker mode: run a slice of the plan, print progress as JSON lines, write the report.
     static func runWorker(index: Int, count: Int, planFile: String, reportFile: String) async throws {
         let plan = try JSONDecoder().decode(LoadPlan.self, from: Data(contentsOf: URL(fileURLWithPath: planFile)))
-        let report = try await LoadWorker(plan: plan, worker: index, workers: count).run { progress in
+        // The workers are processes already (for the open-file limit): more event loops than
+        // this process's share of the cores only adds thread switches to every read.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, System.coreCount / max(1, count)))
+        let report = try await LoadWorker(plan: plan, worker: index, workers: count, group: group).run { progress in
             if let data = try? JSONEncoder().encode(progress) {
                 print(String(decoding: data, as: UTF8.self))
                 fflush(nil)
             }
         }
         try JSONEncoder().encode(report).write(to: URL(fileURLWithPath: reportFile))
+        try? await group.shutdownGracefully()
     }
 }
