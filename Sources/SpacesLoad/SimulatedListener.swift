@@ -94,13 +94,19 @@ final class SimulatedListener {
         let url = self.url
         let bound = NIOLoopBound(self, eventLoop: self.eventLoop)
         let outcome = self.eventLoop.makePromise(of: Outcome.self)
-        bootstrap.channelInitializer { channel in
+        bootstrap = bootstrap.channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
                 try Self.configureUpgrade(channel: channel, url: url, target: target, listener: bound).cascade(to: outcome)
             }
         }
-        .connect(host: url.host, port: url.port)
-        .whenFailure { outcome.fail($0) }
+        // An address literal (the usual case in a rehearsal) is connected to as it is: no
+        // resolver thread and no Happy Eyeballs per join (10–17 µs of CPU per join here).
+        let connecting = if let address = try? SocketAddress(ipAddress: url.host, port: url.port) {
+            bootstrap.connect(to: address)
+        } else {
+            bootstrap.connect(host: url.host, port: url.port)
+        }
+        connecting.whenFailure { outcome.fail($0) }
         outcome.futureResult.assumeIsolated().whenComplete { result in
             let listener = bound.value
             switch result {
