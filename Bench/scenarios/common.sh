@@ -13,10 +13,11 @@ build() {
   (cd "$ROOT" && swift build -c release --product spaces >/dev/null)
 }
 
-# start_node PORT [extra serve flags...]: the node on core 0, one event loop.
+# start_node PORT [extra serve flags...]: the node on core 0, one event loop. The rehearsal
+# comes from this one machine, so the per-address share of a line is off (LINE_SHARE= sets it).
 start_node() {
   local port=$1; shift
-  SPACES_SERVER_HOST_KEY=bench taskset -c 0 "$SPACES" serve --port "$port" --event-loops 1 --log-level warning "$@" \
+  SPACES_LIMITS_LINE_PLACES_PER_ADDRESS="${LINE_SHARE:-0}" SPACES_SERVER_HOST_KEY=bench taskset -c 0 "$SPACES" serve --port "$port" --event-loops 1 --log-level warning "$@" \
     >"$OUT/node.log" 2>&1 &
   NODE_PID=$!
   PIDS+=("$NODE_PID")

@@ -11,6 +11,7 @@ extension SpacesConfiguration {
         self.server.port = reader.int(forKey: "server.port", default: d.server.port)
         self.server.hostKey = reader.string(forKey: "server.hostKey", isSecret: true, default: d.server.hostKey)
         self.server.publicURL = reader.string(forKey: "server.publicURL", default: d.server.publicURL)
+        self.server.trustedProxies = reader.stringArray(forKey: "server.trustedProxies", default: d.server.trustedProxies)
         self.server.eventLoops = reader.int(forKey: "server.eventLoops", default: d.server.eventLoops)
         self.server.backlog = reader.int(forKey: "server.backlog", default: d.server.backlog)
         self.server.shutdownGraceSeconds = reader.int(forKey: "server.shutdownGraceSeconds", default: d.server.shutdownGraceSeconds)
@@ -59,6 +60,7 @@ extension SpacesConfiguration {
         self.limits.requestSeconds = reader.int(forKey: "limits.requestSeconds", default: d.limits.requestSeconds)
         self.limits.idleSeconds = reader.int(forKey: "limits.idleSeconds", default: d.limits.idleSeconds)
         self.limits.waitingPingSeconds = reader.int(forKey: "limits.waitingPingSeconds", default: d.limits.waitingPingSeconds)
+        self.limits.linePlacesPerAddress = reader.int(forKey: "limits.linePlacesPerAddress", default: d.limits.linePlacesPerAddress)
         self.limits.nodeListeners = reader.int(forKey: "limits.nodeListeners", default: d.limits.nodeListeners)
         self.limits.maxFramesPerPublishBatch = reader.int(
             forKey: "limits.maxFramesPerPublishBatch", default: d.limits.maxFramesPerPublishBatch

@@ -15,6 +15,8 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         case upgradeRequired = "upgrade_required"
         case badTicket = "bad_ticket"
         case waitingRoomFull = "waiting_room_full"
+        /// The client's address holds its whole share of the line (`limits.linePlacesPerAddress`).
+        case addressShare = "address_share"
         /// The cluster's Redis is unreachable for the moment (503 with Retry-After).
         case unavailable
 
@@ -29,7 +31,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
             case .gone: 410
             case .payloadTooLarge: 413
             case .upgradeRequired: 426
-            case .waitingRoomFull, .unavailable: 503
+            case .waitingRoomFull, .addressShare, .unavailable: 503
             }
         }
     }

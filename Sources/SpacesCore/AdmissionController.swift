@@ -21,6 +21,8 @@ public struct AdmissionController: Sendable {
         public var resumeGraceMicros: UInt64
         /// Least time between two `waiting` updates to one connection.
         public var positionUpdateMicros: UInt64
+        /// Places in one Space's line one source address may hold (0: no limit).
+        public var linePlacesPerAddress = 0
         /// In a cluster each line is one node's part of the Space's line: its changes are kept
         /// for Redis (``takeChanges(spaceID:)``) and ``apply(_:spaceID:nowMicros:)`` brings the others in.
         public var clustered: Bool
@@ -61,6 +63,8 @@ public struct AdmissionController: Sendable {
         case admitted(Admission)
         case waiting(position: Int, etaSeconds: Int?)
         case refused
+        /// Its source address holds its whole share of the line already.
+        case refusedOverShare
     }
 
     /// What a join changed: its own decision, and anyone else it let in or pushed out.
@@ -97,7 +101,9 @@ public struct AdmissionController: Sendable {
 
     public mutating func open(spaceID: String, capacity: Int) {
         precondition(self.lines[spaceID] == nil, "Space opened twice")
-        self.lines[spaceID] = Line(capacity: capacity, waiting: WaitingRoom(capacity: self.configuration.waitingRoomSize))
+        self.lines[spaceID] = Line(
+            capacity: capacity, waiting: WaitingRoom(capacity: self.configuration.waitingRoomSize, sharePerSource: self.configuration.linePlacesPerAddress)
+        )
     }
 
     /// Changes how many slots this node may fill for a Space: in a cluster, the slots it leased
@@ -130,12 +136,18 @@ public struct AdmissionController: Sendable {
 
     /// Whether a fresh arrival would be answered with `welcome` or `waiting` rather than
     /// refused: the cheap check made before a WebSocket upgrade.
-    public func wouldAccept(spaceID: String, arrivalMicros: UInt64) -> Bool {
-        guard let line = self.lines[spaceID] else { return false }
+    public func wouldAccept(spaceID: String, arrivalMicros: UInt64, source: SourceAddress? = nil) -> Bool {
+        self.refusal(spaceID: spaceID, arrivalMicros: arrivalMicros, source: source) == nil
+    }
+
+    /// How a fresh arrival would be refused (`refused`, `refusedOverShare`), nil if it would not.
+    public func refusal(spaceID: String, arrivalMicros: UInt64, source: SourceAddress? = nil) -> Decision? {
+        guard let line = self.lines[spaceID] else { return .refused }
         if line.waiting.isEmpty && line.occupied < line.capacity && self.occupied < self.configuration.nodeCapacity {
-            return true
+            return nil
         }
-        return line.waiting.accepts(arrivalMicros: arrivalMicros)
+        if line.waiting.isOverShare(source) { return .refusedOverShare }
+        return line.waiting.accepts(arrivalMicros: arrivalMicros) ? nil : .refused
     }
 
     /// Whether a resume token's listener still has its slot (held or active).
@@ -148,7 +160,8 @@ public struct AdmissionController: Sendable {
 
     /// A new connection asks in: fresh (arrival = now, or a ticket's arrival) or resuming.
     public mutating func join(
-        spaceID: String, connection: UInt64, arrivalMicros: UInt64, resuming listenerID: UInt64? = nil, nowMicros: UInt64
+        spaceID: String, connection: UInt64, arrivalMicros: UInt64, resuming listenerID: UInt64? = nil, source: SourceAddress? = nil,
+        nowMicros: UInt64
     ) -> JoinResult {
         // Taken out of the dictionary while it changes, so its tables are not copied (the copy
         // would make every decision cost as much as the Space is large).
@@ -166,7 +179,7 @@ public struct AdmissionController: Sendable {
                 guard deadline > nowMicros else {
                     // Past the grace period, even if no tick has freed the slot yet.
                     self.occupied -= 1
-                    return self.joinFresh(&line, spaceID: spaceID, connection: connection, arrivalMicros: arrivalMicros, nowMicros: nowMicros)
+                    return self.joinFresh(&line, spaceID: spaceID, connection: connection, arrivalMicros: arrivalMicros, source: source, nowMicros: nowMicros)
                 }
                 line.active[listenerID] = connection
                 return JoinResult(decision: .admitted(Admission(
@@ -175,11 +188,11 @@ public struct AdmissionController: Sendable {
             }
             // The grace period is over: an ordinary arrival.
         }
-        return self.joinFresh(&line, spaceID: spaceID, connection: connection, arrivalMicros: arrivalMicros, nowMicros: nowMicros)
+        return self.joinFresh(&line, spaceID: spaceID, connection: connection, arrivalMicros: arrivalMicros, source: source, nowMicros: nowMicros)
     }
 
     private mutating func joinFresh(
-        _ line: inout Line, spaceID: String, connection: UInt64, arrivalMicros: UInt64, nowMicros: UInt64
+        _ line: inout Line, spaceID: String, connection: UInt64, arrivalMicros: UInt64, source: SourceAddress?, nowMicros: UInt64
     ) -> JoinResult {
         // Straight in when it would stand first in line (nobody waiting, or a ticket holder who
         // arrived before everyone waiting) and there is room: the line is first in, first out.
@@ -189,9 +202,11 @@ public struct AdmissionController: Sendable {
         }
         var bumped: UInt64?
         let position: Int
-        switch line.waiting.enter(connection: connection, arrivalMicros: arrivalMicros, nowMicros: nowMicros) {
+        switch line.waiting.enter(connection: connection, arrivalMicros: arrivalMicros, nowMicros: nowMicros, source: source) {
         case .full:
             return JoinResult(decision: .refused)
+        case .overShare:
+            return JoinResult(decision: .refusedOverShare)
         case .placed(let place):
             position = place
         case .placedBumping(let place, let loser):

@@ -28,6 +28,11 @@ public struct SpacesConfiguration: Sendable, Equatable {
         /// `server.publicURL`: the base URL put in `listenURL`/`publishURL` (e.g.
         /// `wss://spaces.example.org`). Empty means derived from the request's `Host` header.
         public var publicURL = ""
+        /// `server.trustedProxies`, default `127.0.0.1` and `::1`: the proxies (addresses or
+        /// blocks such as `10.0.0.0/8`) whose `X-Forwarded-For` names the client; nobody else's
+        /// header is believed. The address shares (`limits.linePlacesPerAddress`) count the
+        /// client so found, so a node behind a proxy does not see everyone as one address.
+        public var trustedProxies = ["127.0.0.1", "::1"]
         /// `server.eventLoops`, default 0 = one per core. Each event loop owns one relay shard.
         public var eventLoops = 0
         /// `server.backlog`, default 4096: a join storm arrives faster than accept() runs; a short
@@ -180,6 +185,14 @@ public struct SpacesConfiguration: Sendable, Equatable {
         /// whose network went away must not keep its place in line (and a file) for ever;
         /// browsers and the shipped clients answer pings by themselves.
         public var waitingPingSeconds = 15
+        /// `limits.linePlacesPerAddress`, default 500: places in one Space's line (on this node)
+        /// that one source address (an IPv4 address, an IPv6 /64) may hold; past it that address
+        /// gets 503 `address_share` with a ticket. A venue behind one NAT rarely has more than a
+        /// few hundred people joining the same Space in the same minute, while one machine can
+        /// open tens of thousands of sockets: without a share, it takes every place (measured:
+        /// 3,000 sockets from one address took all 2,990 places of a line). Admitted listeners
+        /// are not limited by it. 0 turns it off (a rehearsal from one machine).
+        public var linePlacesPerAddress = 500
         /// `limits.nodeListeners`, default 100 000: the listener slots of one node; past it joins
         /// wait in line (file descriptors and memory, not CPU, bind this first).
         public var nodeListeners = 100_000

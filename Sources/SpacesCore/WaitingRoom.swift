@@ -5,6 +5,10 @@
 /// Bounded: when full, only an arrival earlier than the last in line gets in, and it bumps
 /// that last one.
 ///
+/// Shared fairly: one source address (an IPv4 address, an IPv6 /64) holds at most
+/// ``sharePerSource`` places, so that one machine cannot fill the line and shut everyone else
+/// out while it floods.
+///
 /// In a cluster this room is one node's part of a Space's one line: each entry also counts the
 /// people on other nodes ahead of it (`othersAhead`, from Redis), so that its position is its
 /// place in the whole line.
@@ -14,6 +18,8 @@ public struct WaitingRoom: Sendable, Equatable {
         public var arrivalMicros: UInt64
         /// People waiting on other nodes ahead of this one (0 on an embedded node).
         public var othersAhead: Int
+        /// Where it comes from (nil: not known, not counted against any share).
+        public var source: SourceAddress?
         var order: UInt64
         /// The position last announced to this connection, and when.
         var announcedPosition: Int
@@ -30,13 +36,33 @@ public struct WaitingRoom: Sendable, Equatable {
     private var storage: [Entry] = []
     private var head = 0
     private var nextOrder: UInt64 = 0
+    /// Places one source may hold (0: no limit).
+    public var sharePerSource: Int
+    /// Places held per source, for those holding any.
+    private var perSource: [SourceAddress: Int] = [:]
 
     /// The line, first in line first.
     public var entries: ArraySlice<Entry> { self.storage[self.head...] }
 
-    public init(capacity: Int) {
+    public init(capacity: Int, sharePerSource: Int = 0) {
         precondition(capacity >= 0)
         self.capacity = capacity
+        self.sharePerSource = max(0, sharePerSource)
+    }
+
+    /// Places `source` holds now.
+    public func places(of source: SourceAddress) -> Int { self.perSource[source] ?? 0 }
+
+    /// Whether `source` holds its whole share already.
+    public func isOverShare(_ source: SourceAddress?) -> Bool {
+        guard let source, self.sharePerSource > 0 else { return false }
+        return self.places(of: source) >= self.sharePerSource
+    }
+
+    private mutating func count(_ entry: Entry, _ delta: Int) {
+        guard let source = entry.source else { return }
+        let places = (self.perSource[source] ?? 0) + delta
+        self.perSource[source] = places > 0 ? places : nil
     }
 
     public var count: Int { self.storage.count - self.head }
@@ -45,7 +71,8 @@ public struct WaitingRoom: Sendable, Equatable {
     public var first: Entry? { self.entries.first }
 
     /// Whether an arrival at `arrivalMicros` would get a place (possibly by bumping the last).
-    public func accepts(arrivalMicros: UInt64) -> Bool {
+    public func accepts(arrivalMicros: UInt64, source: SourceAddress? = nil) -> Bool {
+        guard !self.isOverShare(source) else { return false }
         guard self.isFull else { return true }
         guard let last = self.entries.last else { return false }
         return arrivalMicros < last.arrivalMicros
@@ -58,14 +85,19 @@ public struct WaitingRoom: Sendable, Equatable {
         case placedBumping(position: Int, bumped: UInt64)
         /// No room.
         case full
+        /// Its source holds its whole share of the line already.
+        case overShare
     }
 
     /// Puts a connection in line by its arrival time.
-    public mutating func enter(connection: UInt64, arrivalMicros: UInt64, nowMicros: UInt64) -> Entered {
+    public mutating func enter(connection: UInt64, arrivalMicros: UInt64, nowMicros: UInt64, source: SourceAddress? = nil) -> Entered {
+        guard !self.isOverShare(source) else { return .overShare }
         var bumped: UInt64?
         if self.isFull {
             guard let last = self.entries.last, arrivalMicros < last.arrivalMicros else { return .full }
-            bumped = self.storage.removeLast().connection
+            let loser = self.storage.removeLast()
+            self.count(loser, -1)
+            bumped = loser.connection
         }
         let order = self.nextOrder
         self.nextOrder &+= 1
@@ -80,10 +112,11 @@ public struct WaitingRoom: Sendable, Equatable {
         let othersAhead = low < self.storage.count ? self.storage[low].othersAhead : self.othersWaiting
         let position = low - self.head + 1 + othersAhead
         let entry = Entry(
-            connection: connection, arrivalMicros: arrivalMicros, othersAhead: othersAhead, order: order,
+            connection: connection, arrivalMicros: arrivalMicros, othersAhead: othersAhead, source: source, order: order,
             announcedPosition: position, announcedMicros: nowMicros
         )
         self.storage.insert(entry, at: low)
+        self.count(entry, 1)
         if let bumped { return .placedBumping(position: position, bumped: bumped) }
         return .placed(position: position)
     }
@@ -92,6 +125,7 @@ public struct WaitingRoom: Sendable, Equatable {
     public mutating func popFirst() -> Entry? {
         guard self.head < self.storage.count else { return nil }
         let entry = self.storage[self.head]
+        self.count(entry, -1)
         self.head += 1
         if self.head >= 1024 && self.head * 2 >= self.storage.count {
             self.storage.removeFirst(self.head)
@@ -104,7 +138,7 @@ public struct WaitingRoom: Sendable, Equatable {
     @discardableResult
     public mutating func remove(connection: UInt64) -> Bool {
         guard let index = self.entries.firstIndex(where: { $0.connection == connection }) else { return false }
-        self.storage.remove(at: index)
+        self.count(self.storage.remove(at: index), -1)
         return true
     }
 
@@ -141,6 +175,7 @@ public struct WaitingRoom: Sendable, Equatable {
     public mutating func removeAll() -> [UInt64] {
         defer {
             self.storage.removeAll()
+            self.perSource.removeAll()
             self.head = 0
         }
         return self.entries.map(\.connection)

@@ -61,7 +61,7 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
             // In a cluster some answers wait for Redis; the pipelining handler holds the next
             // request until this one is written.
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            self.api.respond(head, body: body, on: context.eventLoop).whenSuccess { answer in
+            self.api.respond(head, body: body, peer: context.remoteAddress, on: context.eventLoop).whenSuccess { answer in
                 let (handler, context) = bound.value
                 handler.write(answer, for: head, context: context, close: false)
             }

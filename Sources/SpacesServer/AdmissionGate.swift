@@ -28,6 +28,8 @@ final class AdmissionGate: Sendable {
     struct Plan: Sendable {
         var arrivalMicros: UInt64
         var resumeListenerID: UInt64?
+        /// The client's address, for its share of the line (nil: not known).
+        var source: SourceAddress?
         /// The ticket this join presents (its signature, unique per ticket), and when it expires.
         var ticket: (signature: Substring, expiresMicros: UInt64)?
     }
@@ -71,18 +73,17 @@ final class AdmissionGate: Sendable {
         let admission = configuration.admission
         self.configuration = admission
         self.metrics = metrics
-        self.controller = Mutex(AdmissionController(
-            configuration: .init(
-                nodeCapacity: configuration.limits.nodeListeners,
-                joinsPerSecond: Double(admission.joinsPerSecond),
-                joinBurst: Double(admission.joinBurst),
-                waitingRoomSize: admission.waitingRoomSize,
-                resumeGraceMicros: UInt64(admission.resumeGraceSeconds) * 1_000_000,
-                positionUpdateMicros: UInt64(admission.positionUpdateSeconds) * 1_000_000,
-                clustered: configuration.cluster.isEnabled
-            ),
-            nowMicros: WallClock.nowMicros()
-        ))
+        var lines = AdmissionController.Configuration(
+            nodeCapacity: configuration.limits.nodeListeners,
+            joinsPerSecond: Double(admission.joinsPerSecond),
+            joinBurst: Double(admission.joinBurst),
+            waitingRoomSize: admission.waitingRoomSize,
+            resumeGraceMicros: UInt64(admission.resumeGraceSeconds) * 1_000_000,
+            positionUpdateMicros: UInt64(admission.positionUpdateSeconds) * 1_000_000,
+            clustered: configuration.cluster.isEnabled
+        )
+        lines.linePlacesPerAddress = configuration.limits.linePlacesPerAddress
+        self.controller = Mutex(AdmissionController(configuration: lines, nowMicros: WallClock.nowMicros()))
         self.epoch = configuration.cluster.isEnabled ? UInt32.random(in: 1...UInt32.max) : 0
         self.nextConnection = Atomic(UInt64(self.epoch) << 32)
         let secret = admission.secret.isEmpty ? Token.random(bytes: 32) : admission.secret
@@ -279,9 +280,9 @@ final class AdmissionGate: Sendable {
 
     /// Checks a listener's `ticket`/`resume` and whether it would get a place; the error is the
     /// HTTP answer (400 for a bad token, 503 with a ticket when the line is full).
-    func plan(space: LiveSpace, query: [String: String]) -> Result<Plan, APIError> {
+    func plan(space: LiveSpace, query: [String: String], source: SourceAddress? = nil) -> Result<Plan, APIError> {
         let now = WallClock.nowMicros()
-        var plan = Plan(arrivalMicros: now)
+        var plan = Plan(arrivalMicros: now, source: source)
         if let ticket = query["ticket"] {
             do {
                 let token = try self.signer.verify(ticket, kind: .ticket, spaceID: space.id, nowMicros: now)
@@ -303,11 +304,17 @@ final class AdmissionGate: Sendable {
                 .unavailable, "your slot is still held by the node you were on; try again in a second", retryAfterSeconds: 1
             ))
         }
-        let accepted = self.controller.withLock { controller in
-            if let listener = plan.resumeListenerID, controller.holdsSlot(spaceID: space.id, listenerID: listener) { return true }
-            return controller.wouldAccept(spaceID: space.id, arrivalMicros: plan.arrivalMicros)
+        let refusal = self.controller.withLock { controller -> AdmissionController.Decision? in
+            if let listener = plan.resumeListenerID, controller.holdsSlot(spaceID: space.id, listenerID: listener) { return nil }
+            return controller.refusal(spaceID: space.id, arrivalMicros: plan.arrivalMicros, source: source)
         }
-        guard accepted else {
+        if refusal == .refusedOverShare {
+            return .failure(APIError(
+                .addressShare, Self.overShareMessage, retryAfterSeconds: self.configuration.retryAfterSeconds,
+                ticket: self.ticket(space: space, arrivalMicros: plan.arrivalMicros, now: now)
+            ))
+        }
+        guard refusal == nil else {
             return .failure(APIError(
                 .waitingRoomFull, "the waiting room is full; come back with this ticket to keep your place",
                 retryAfterSeconds: self.configuration.retryAfterSeconds,
@@ -316,6 +323,8 @@ final class AdmissionGate: Sendable {
         }
         return .success(plan)
     }
+
+    static let overShareMessage = "too many places in line are held from your address; come back with this ticket to keep your place"
 
     func ticket(space: LiveSpace, arrivalMicros: UInt64, now: UInt64 = WallClock.nowMicros()) -> String {
         self.signer.sign(SignedToken(
@@ -358,7 +367,7 @@ final class AdmissionGate: Sendable {
         let (result, waiting) = self.controller.withLock { controller in
             let result = controller.join(
                 spaceID: space.id, connection: number, arrivalMicros: arrival, resuming: plan.resumeListenerID,
-                nowMicros: now
+                source: plan.source, nowMicros: now
             )
             return (result, controller.waiting(spaceID: space.id))
         }
@@ -374,6 +383,10 @@ final class AdmissionGate: Sendable {
         case .refused:
             self.metrics.refused(.waitingRoomFull)
             connection.refuse(reason: "the waiting room is full", retryAfterSeconds: self.configuration.retryAfterSeconds,
+                              ticket: self.ticket(space: space, arrivalMicros: arrival, now: now))
+        case .refusedOverShare:
+            self.metrics.refused(.addressShare)
+            connection.refuse(reason: Self.overShareMessage, retryAfterSeconds: self.configuration.retryAfterSeconds,
                               ticket: self.ticket(space: space, arrivalMicros: arrival, now: now))
         }
         if let bumped = result.bumped { self.refuse([bumped], reason: "an earlier arrival took the last place in line") }

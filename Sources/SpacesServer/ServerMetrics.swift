@@ -12,6 +12,7 @@ public final class ServerMetrics: Sendable {
     let admittedResumed: Counter
     let refusedWaitingRoomFull: Counter
     let refusedOther: Counter
+    let refusedAddressShare: Counter
     let evictions: Counter
     let framesRelayed: Counter
     let batchesRelayed: Counter
@@ -35,6 +36,7 @@ public final class ServerMetrics: Sendable {
 
     public enum Refusal {
         case waitingRoomFull
+        case addressShare
         case other
     }
 
@@ -49,6 +51,9 @@ public final class ServerMetrics: Sendable {
             name: "spaces_joins_refused_total", labels: [("reason", "waiting_room_full")], help: "Joins refused"
         )
         self.refusedOther = registry.makeCounter(name: "spaces_joins_refused_total", labels: [("reason", "other")], help: "Joins refused")
+        self.refusedAddressShare = registry.makeCounter(
+            name: "spaces_joins_refused_total", labels: [("reason", "address_share")], help: "Joins refused"
+        )
         self.evictions = registry.makeCounter(name: "spaces_listeners_evicted_total", help: "Listeners closed with 4008 too_slow")
         self.framesRelayed = registry.makeCounter(name: "spaces_audio_frames_relayed_total", help: "Opus frames accepted from publishers and relayed")
         self.batchesRelayed = registry.makeCounter(name: "spaces_audio_batches_relayed_total", help: "Batches received from publishers and relayed")
@@ -92,6 +97,7 @@ public final class ServerMetrics: Sendable {
     func refused(_ reason: Refusal) {
         switch reason {
         case .waitingRoomFull: self.refusedWaitingRoomFull.increment()
+        case .addressShare: self.refusedAddressShare.increment()
         case .other: self.refusedOther.increment()
         }
     }

@@ -6,9 +6,9 @@ import SpacesCore
 /// The API in a cluster: what needs the directory is looked up there before the answer.
 extension SpacesAPI {
     /// Answers a request; on an embedded node at once, in a cluster after the directory's part.
-    func respond(_ head: HTTPRequestHead, body: ByteBuffer?, on eventLoop: any EventLoop) -> EventLoopFuture<HTTPAnswer> {
+    func respond(_ head: HTTPRequestHead, body: ByteBuffer?, peer: SocketAddress? = nil, on eventLoop: any EventLoop) -> EventLoopFuture<HTTPAnswer> {
         if let answer = self.converse(head, on: eventLoop) { return answer }
-        guard let broker = self.registry.broker else { return eventLoop.makeSucceededFuture(self.answer(head, body: body)) }
+        guard let broker = self.registry.broker else { return eventLoop.makeSucceededFuture(self.answer(head, body: body, peer: peer)) }
         let route = Route(path: RequestTarget(head.uri).path)
         switch (route, head.method) {
         case (.spaces, .POST):
@@ -35,9 +35,9 @@ extension SpacesAPI {
                 HTTPAnswer(APIError(.unavailable, "the cluster's directory is unavailable; try again", retryAfterSeconds: 2))
             }
         default:
-            guard let id = route.spaceID else { return eventLoop.makeSucceededFuture(self.answer(head, body: body)) }
-            return self.resolve(id, on: eventLoop).map { _ in self.answer(head, body: body) }
-                .recover { _ in self.answer(head, body: body) }
+            guard let id = route.spaceID else { return eventLoop.makeSucceededFuture(self.answer(head, body: body, peer: peer)) }
+            return self.resolve(id, on: eventLoop).map { _ in self.answer(head, body: body, peer: peer) }
+                .recover { _ in self.answer(head, body: body, peer: peer) }
         }
     }
 

@@ -21,20 +21,23 @@ struct SpacesAPI: Sendable {
     let gate: AdmissionGate
     let metrics: ServerMetrics
     let logger: Logger
+    /// `server.trustedProxies`, parsed.
+    var trustedProxies: [AddressRange] = []
     /// The port the node is bound to (0 until it is).
     let port: BoundPort
 
     var boundPort: Int { self.port.value }
 
     /// Decides whether a request may become a WebSocket; the error is what to answer instead.
-    func upgrade(_ head: HTTPRequestHead) -> Result<Upgrade, APIError> {
+    func upgrade(_ head: HTTPRequestHead, peer: SocketAddress? = nil) -> Result<Upgrade, APIError> {
         let target = RequestTarget(head.uri)
         switch Route(path: target.path) {
         case .listen(let id):
             guard head.method == .GET else { return .failure(APIError(.methodNotAllowed, "use GET")) }
             guard let space = self.registry.space(id: id) else { return .failure(Self.noSuchSpace(id)) }
             guard space.state == .live else { return .failure(APIError(.gone, "the Space has ended")) }
-            return self.gate.plan(space: space, query: target.query).map { .listen(space, $0) }
+            let source = peer.flatMap { self.clientAddress(peer: $0, headers: head.headers) }
+            return self.gate.plan(space: space, query: target.query, source: source).map { .listen(space, $0) }
         case .publish(let id):
             guard head.method == .GET else { return .failure(APIError(.methodNotAllowed, "use GET")) }
             guard let space = self.registry.space(id: id) else { return .failure(Self.noSuchSpace(id)) }
@@ -49,8 +52,20 @@ struct SpacesAPI: Sendable {
         }
     }
 
+    /// Who a request comes from: its peer, or the client a trusted proxy names in
+    /// `X-Forwarded-For` (every such header, in order, comma-separated entries).
+    func clientAddress(peer: SocketAddress, headers: HTTPHeaders) -> SourceAddress? {
+        guard let bytes = peer.bytes else { return nil }
+        var client = bytes
+        if !self.trustedProxies.isEmpty {
+            let forwarded = headers["x-forwarded-for"].flatMap { $0.split(separator: ",") }.map { AddressRange.bytes(ofAddress: String($0)) }
+            client = AddressRange.client(peer: bytes, forwardedFor: forwarded, trusted: self.trustedProxies)
+        }
+        return SourceAddress(bytes: client)
+    }
+
     /// Answers a plain HTTP request.
-    func answer(_ head: HTTPRequestHead, body: ByteBuffer?) -> HTTPAnswer {
+    func answer(_ head: HTTPRequestHead, body: ByteBuffer?, peer: SocketAddress? = nil) -> HTTPAnswer {
         let target = RequestTarget(head.uri)
         switch (Route(path: target.path), head.method) {
         case (.health, .GET), (.health, .HEAD):
@@ -68,9 +83,9 @@ struct SpacesAPI: Sendable {
         case (.space(let id), .DELETE):
             return self.end(id: id, head: head)
         case (.listen, _), (.publish, _):
-            switch self.upgrade(head) {
+            switch self.upgrade(head, peer: peer) {
             case .failure(let error):
-                self.metrics.refused(error.kind == .waitingRoomFull ? .waitingRoomFull : .other)
+                self.metrics.refused(error.kind == .waitingRoomFull ? .waitingRoomFull : error.kind == .addressShare ? .addressShare : .other)
                 return HTTPAnswer(error)
             case .success:
                 return HTTPAnswer(APIError(.upgradeRequired, "this is a WebSocket endpoint"))

@@ -58,10 +58,14 @@ public final class SpacesServer: Service, Sendable {
     /// Binds and starts serving; returns the bound address.
     @discardableResult
     public func start() async throws -> SocketAddress {
-        let api = SpacesAPI(
+        var api = SpacesAPI(
             configuration: self.configuration, registry: self.registry, relay: self.relay, gate: self.gate, metrics: self.metrics,
             logger: self.logger, port: self.port
         )
+        api.trustedProxies = try self.configuration.server.trustedProxies.map { text in
+            guard let range = AddressRange(parsing: text) else { throw AddressRange.Invalid(text: text) }
+            return range
+        }
         let configuration = self.configuration
         let relay = self.relay
         let metrics = self.metrics
@@ -90,7 +94,7 @@ public final class SpacesServer: Service, Sendable {
                         automaticErrorHandling: false,
                         shouldUpgrade: { channel, head in
                             api.resolve(head, on: channel.eventLoop).flatMapThrowing {
-                                switch api.upgrade(head) {
+                                switch api.upgrade(head, peer: channel.remoteAddress) {
                                 case .success(.listen(let space, let plan)):
                                     let agreement = Self.deflateAgreement(head, relay: relay)
                                     decision.value = Upgrade(route: .listen(space, plan), deflate: agreement != nil)

@@ -16,6 +16,7 @@ final class APIErrorTests: XCTestCase {
             .upgradeRequired: (426, "upgrade_required"),
             .badTicket: (400, "bad_ticket"),
             .waitingRoomFull: (503, "waiting_room_full"),
+            .addressShare: (503, "address_share"),
             .unavailable: (503, "unavailable"),
         ]
         XCTAssertEqual(APIError.Kind.allCases.count, expected.count)

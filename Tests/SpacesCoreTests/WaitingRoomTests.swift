@@ -259,4 +259,35 @@ final class WaitingRoomTests: XCTestCase {
         XCTAssertEqual(room.enter(connection: 3, arrivalMicros: self.t0 + 200, nowMicros: self.t0), .placed(position: 4))
         XCTAssertEqual(room.position(of: 2), 5)
     }
+
+    func testOneSourceHoldsAtMostItsShareAndGetsPlacesBackAsTheyFree() throws {
+        var room = WaitingRoom(capacity: 10, sharePerSource: 2)
+        let flood = try XCTUnwrap(SourceAddress(bytes: [198, 51, 100, 1]))
+        let other = try XCTUnwrap(SourceAddress(bytes: [198, 51, 100, 2]))
+        XCTAssertEqual(room.enter(connection: 1, arrivalMicros: 1, nowMicros: 1, source: flood), .placed(position: 1))
+        XCTAssertEqual(room.enter(connection: 2, arrivalMicros: 2, nowMicros: 2, source: flood), .placed(position: 2))
+        XCTAssertEqual(room.enter(connection: 3, arrivalMicros: 3, nowMicros: 3, source: flood), .overShare)
+        XCTAssertFalse(room.accepts(arrivalMicros: 3, source: flood))
+        XCTAssertEqual(room.enter(connection: 4, arrivalMicros: 4, nowMicros: 4, source: other), .placed(position: 3))
+        XCTAssertEqual(room.enter(connection: 5, arrivalMicros: 5, nowMicros: 5), .placed(position: 4), "an unknown source counts against nobody")
+        XCTAssertEqual(room.places(of: flood), 2)
+        // Each way out gives the place back: admitted from the head, gone from the middle.
+        _ = room.popFirst()
+        XCTAssertEqual(room.places(of: flood), 1)
+        XCTAssertEqual(room.enter(connection: 6, arrivalMicros: 6, nowMicros: 6, source: flood), .placed(position: 4))
+        XCTAssertTrue(room.remove(connection: 2))
+        XCTAssertEqual(room.places(of: flood), 1)
+        _ = room.removeAll()
+        XCTAssertEqual(room.places(of: flood), 0)
+        XCTAssertEqual(room.places(of: other), 0)
+    }
+
+    func testAPlaceLostToAnEarlierTicketHolderIsGivenBackToItsSource() throws {
+        var room = WaitingRoom(capacity: 2, sharePerSource: 2)
+        let late = try XCTUnwrap(SourceAddress(bytes: [198, 51, 100, 1]))
+        _ = room.enter(connection: 1, arrivalMicros: 10, nowMicros: 10, source: late)
+        _ = room.enter(connection: 2, arrivalMicros: 20, nowMicros: 20, source: late)
+        XCTAssertEqual(room.enter(connection: 3, arrivalMicros: 5, nowMicros: 30), .placedBumping(position: 1, bumped: 2))
+        XCTAssertEqual(room.places(of: late), 1)
+    }
 }

@@ -104,6 +104,86 @@ final class AdmissionGateTests: XCTestCase {
         await node.stop()
     }
 
+    func testOneAddressHoldsNoMoreThanItsShareOfTheLineAndAnotherGetsAPlaceWhileItFloods() async throws {
+        let node = try await TestServer.start {
+            $0.admission.waitingRoomSize = 10
+            $0.limits.linePlacesPerAddress = 3
+            $0.server.trustedProxies = []
+        }
+        let space = try await node.createSpace(capacity: 1)
+        let url = try node.url("/v1/spaces/\(space.id)/listen")
+        let admitted = try await TestListener.connect(url, from: "127.0.0.1")
+        try await eventually { admitted.welcome != nil }
+
+        // The flood from 127.0.0.2: three get places; the rest are refused before the upgrade
+        // with a code of their own and a ticket (their place when they come back).
+        var flood: [TestListener] = []
+        var refused: [String] = []
+        for _ in 0..<8 {
+            do {
+                flood.append(try await TestListener.connect(url, from: "127.0.0.2"))
+            } catch let refusal as WebSocketClient.Refused {
+                XCTAssertEqual(refusal.status, 503)
+                let body = try XCTUnwrap(refusal.response.apiError)
+                XCTAssertNotNil(body.ticket)
+                refused.append(body.error.code)
+            }
+        }
+        try await eventually { flood.count == 3 && flood.allSatisfy { !$0.positions.isEmpty } }
+        XCTAssertEqual(refused, Array(repeating: "address_share", count: 5))
+        XCTAssertEqual(node.server.registry.space(id: space.id)?.waiting, 3)
+
+        // Someone from another address gets a place while the flood goes on.
+        let other = try await TestListener.connect(url, from: "127.0.0.3")
+        try await eventually { other.positions == [4] }
+        let metrics = String(decoding: try await node.api.call(.GET, "/metrics").body, as: UTF8.self)
+        XCTAssertTrue(metrics.contains(#"spaces_joins_refused_total{reason="address_share"} 5"#), metrics)
+
+        // A place of the flood frees: that address may take one more, and no more.
+        await flood[0].close()
+        try await eventually { node.server.registry.space(id: space.id)?.waiting == 3 }
+        flood.append(try await TestListener.connect(url, from: "127.0.0.2"))
+        try await eventually { flood.last?.positions.isEmpty == false }
+        do {
+            _ = try await TestListener.connect(url, from: "127.0.0.2")
+            XCTFail("over its share again")
+        } catch let refusal as WebSocketClient.Refused {
+            XCTAssertEqual(refusal.response.apiError?.error.code, "address_share")
+        }
+        for listener in [admitted, other] + flood.dropFirst() { await listener.close() }
+        await node.stop()
+    }
+
+    func testBehindATrustedProxyTheForwardedClientIsCountedAndNobodyElsesHeaderIsBelieved() async throws {
+        let node = try await TestServer.start {
+            $0.admission.waitingRoomSize = 10
+            $0.limits.linePlacesPerAddress = 1
+            $0.server.trustedProxies = ["127.0.0.1"]
+        }
+        let space = try await node.createSpace(capacity: 1)
+        let url = try node.url("/v1/spaces/\(space.id)/listen")
+        let admitted = try await TestListener.connect(url, from: "127.0.0.2")
+        try await eventually { admitted.welcome != nil }
+        // Through the proxy (127.0.0.1): two clients, one place each.
+        var through: [TestListener] = []
+        for client in ["203.0.113.7", "198.51.100.9"] {
+            through.append(try await TestListener.connect(url, from: "127.0.0.1", headers: [("x-forwarded-for", "\(client), 127.0.0.1")]))
+        }
+        try await eventually { node.server.registry.space(id: space.id)?.waiting == 2 }
+        // Not through a trusted proxy: the header is the client's own claim, and 127.0.0.3 is
+        // counted as itself whatever it says.
+        let liar = try await TestListener.connect(url, from: "127.0.0.3")
+        try await eventually { liar.positions.isEmpty == false }
+        do {
+            _ = try await WebSocketClient.connect(url, headers: [("x-forwarded-for", "192.0.2.1")], localAddress: "127.0.0.3")
+            XCTFail("a header from an untrusted peer must not buy a second place")
+        } catch let refusal as WebSocketClient.Refused {
+            XCTAssertEqual(refusal.response.apiError?.error.code, "address_share")
+        }
+        for listener in [admitted, liar] + through { await listener.close() }
+        await node.stop()
+    }
+
     func testResumedListenerSkipsTheLine() async throws {
         let node = try await TestServer.start { $0.admission.tickMs = 50 }
         let space = try await node.createSpace(capacity: 1)

@@ -30,9 +30,12 @@ final class TestListener: Sendable {
 
     /// Connects; with `paused` it does not read its socket until ``resume()``.
     static func connect(
-        _ url: ServerURL, paused: Bool = false, receiveBufferSize: Int? = nil, compression: Bool = false
+        _ url: ServerURL, paused: Bool = false, receiveBufferSize: Int? = nil, compression: Bool = false, from localAddress: String? = nil,
+        headers: [(String, String)] = []
     ) async throws -> TestListener {
-        let connection = try await WebSocketClient.connect(url, compression: compression, receiveBufferSize: receiveBufferSize)
+        let connection = try await WebSocketClient.connect(
+            url, headers: headers, compression: compression, localAddress: localAddress, receiveBufferSize: receiveBufferSize
+        )
         let listener = TestListener(compressed: connection.compressed)
         listener.paused.withLock { $0 = paused }
         let ready = AsyncStream.makeStream(of: Void.self)
