@@ -68,13 +68,17 @@ ATTACK=$!; PIDS+=($ATTACK)
 sleep 8
 PEAK=$(fds)
 HEALTH=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 5 "http://127.0.0.1:$PORT/healthz" || echo "000 5")
+# A new host creates a Space during the attack (and ends it).
+CREATE=$(curl -s -o "$OUT/halfopen-create.json" -w '%{http_code} %{time_total}' --max-time 5 -X POST \
+  -H "authorization: Bearer bench" -H "content-type: application/json" -d '{"title":"during the attack"}' \
+  "http://127.0.0.1:$PORT/v1/spaces" || echo "000 5")
 wait "$ATTACK" || true
 AFTER=$(fds)
 wait "$LOAD" || true
-PYTHONPATH="$(dirname "$0")" python3 - "$OUT" "$BEFORE" "$PEAK" "$AFTER" "$HEALTH" <<'PY'
+PYTHONPATH="$(dirname "$0")" python3 - "$OUT" "$BEFORE" "$PEAK" "$AFTER" "$HEALTH" "$CREATE" <<'PY'
 import json, sys
 from timeline import p99_ms as p99
-out, before, peak, after, health = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+out, before, peak, after, health, create = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
 report = json.load(open(f"{out}/halfopen.json"))
 attack = json.load(open(f"{out}/halfopen-attack.json"))
 timeline = report["timeline"]
@@ -86,5 +90,7 @@ print(f"attack: {attack['attempted']} connections ({attack['openFailures']} coul
 print(f"  closed by the node: {attack['closedByNode']} ({attack['answeredBeforeClose']} answered first), still open after 20 s: {attack['stillOpen']}, longest held {attack['longestHeldSeconds']} s")
 print(f"node open files: {before} before, {peak} at the peak, {after} after")
 print(f"a new client during the attack: /healthz {code} in {float(seconds) * 1000:.0f} ms")
+created, created_seconds = create.split()
+print(f"a new host during the attack: POST /v1/spaces {created} in {float(created_seconds) * 1000:.0f} ms")
 print(f"listeners: audio p99 {quiet:.0f} ms quiet, {during:.0f} ms during the attack (x{during / quiet if quiet else 0:.2f}); frames lost during: {lost}")
 PY
