@@ -197,7 +197,7 @@ public struct AdmissionController: Sendable {
         // Straight in when it would stand first in line (nobody waiting, or a ticket holder who
         // arrived before everyone waiting) and there is room: the line is first in, first out.
         let first = line.waiting.first.map { arrivalMicros < $0.arrivalMicros } ?? true
-        if first, let admission = self.admitIfRoom(&line, spaceID: spaceID, connection: connection, nowMicros: nowMicros) {
+        if first, let admission = self.admitIfRoom(&line, spaceID: spaceID, connection: connection, fromLine: false, nowMicros: nowMicros) {
             return JoinResult(decision: .admitted(admission))
         }
         var bumped: UInt64?
@@ -254,7 +254,7 @@ public struct AdmissionController: Sendable {
                 self.returnSlot(&line)
             }
             while let head = line.waiting.first,
-                let admission = self.admitIfRoom(&line, spaceID: spaceID, connection: head.connection, nowMicros: nowMicros)
+                let admission = self.admitIfRoom(&line, spaceID: spaceID, connection: head.connection, fromLine: true, nowMicros: nowMicros)
             {
                 _ = line.waiting.popFirst()
                 if self.configuration.clustered { line.changes.remove(connection: head.connection) }
@@ -350,13 +350,18 @@ public struct AdmissionController: Sendable {
         line.capacity = max(line.occupied, line.capacity - 1)
     }
 
-    private mutating func admitIfRoom(_ line: inout Line, spaceID: String, connection: UInt64, nowMicros: UInt64) -> Admission? {
+    /// `fromLine`: the first in line, let in as a place freed. Only those count towards the
+    /// line's rate (its ETAs): arrivals let straight in while there was room (the first
+    /// minute of a Space, thousands a second) say nothing of how fast a full Space's line moves.
+    private mutating func admitIfRoom(
+        _ line: inout Line, spaceID: String, connection: UInt64, fromLine: Bool, nowMicros: UInt64
+    ) -> Admission? {
         guard line.occupied < line.capacity, self.occupied < self.configuration.nodeCapacity,
             self.bucket.tryTake(nowMicros: nowMicros)
         else { return nil }
         self.occupied += 1
         line.active[connection] = connection
-        line.admissions.record(nowMicros: nowMicros)
+        if fromLine { line.admissions.record(nowMicros: nowMicros) }
         return Admission(spaceID: spaceID, connection: connection, listenerID: connection, resumed: false, replaced: nil)
     }
 }

@@ -534,8 +534,58 @@ final class AdmissionControllerTests: XCTestCase {
         XCTAssertEqual(controller.eta(spaceID: "a", position: 11, nowMicros: now), 2)
     }
 
+    /// A full Space whose places free slowly (one every 6 s, as when its listeners are evicted
+    /// one by one): the ETA a newcomer is given is within a factor of 2 of the wait it then has,
+    /// however fast the Space filled at first.
+    func testETAIsWithinAFactorOfTwoOfTheWaitWhenPlacesFreeSlowly() throws {
+        var controller = self.controller(self.configuration(waitingRoomSize: 1_000), spaces: ["a": 100])
+        // Filled in a second (straight in), then 30 wait.
+        for connection: UInt64 in 1...100 { _ = self.join(&controller, "a", connection, at: self.t0 + connection * 10_000) }
+        for connection: UInt64 in 101...130 { _ = self.join(&controller, "a", connection, at: self.t0 + self.second) }
+        var now = self.t0 + self.second
+        var inside = Array(UInt64(1)...100)
+        var admittedAt: [UInt64: UInt64] = [:]
+        var told: [(connection: UInt64, eta: Int, at: UInt64)] = []
+        var next: UInt64 = 131
+        for step in 1...600 {
+            now += self.second
+            if step % 6 == 0 {
+                let leaving = inside.removeFirst()
+                controller.leave(spaceID: "a", connection: leaving, listenerID: leaving, hold: false, nowMicros: now)
+            }
+            for admission in controller.tick(nowMicros: now).admitted {
+                admittedAt[admission.connection] = now
+                inside.append(admission.connection)
+            }
+            // Newcomers at 20 s and then every 50 s, each told where it stands and how long.
+            if step == 20 || step % 50 == 0 {
+                let result = self.join(&controller, "a", next, at: now)
+                switch result.decision {
+                case .waiting(_, let eta?): told.append((next, eta, now))
+                case .admitted: inside.append(next)
+                default: break
+                }
+                next += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(told.count, 3)
+        var checked = 0
+        for (connection, eta, at) in told {
+            guard let admitted = admittedAt[connection] else { continue }
+            let waited = Double(admitted - at) / 1_000_000
+            XCTAssertLessThanOrEqual(Double(eta), 2 * waited, "connection \(connection): told \(eta) s, waited \(waited) s")
+            XCTAssertGreaterThanOrEqual(Double(eta), waited / 2, "connection \(connection): told \(eta) s, waited \(waited) s")
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 3, "those told an ETA got in within the run")
+    }
+
     func testETAForgetsAStalledLine() {
         let (controller, _) = self.tenAdmissionsAtTenPerSecond()
+        // Stopped after 0.9 s: the same place is told a longer wait as time passes.
+        let soon = try! XCTUnwrap(controller.eta(spaceID: "a", position: 20, nowMicros: self.t0 + 2 * self.second))
+        let later = try! XCTUnwrap(controller.eta(spaceID: "a", position: 20, nowMicros: self.t0 + 20 * self.second))
+        XCTAssertGreaterThan(later, 2 * soon)
         // The default horizon is 60 s: with no admission since, no rate and no ETA.
         XCTAssertNotNil(controller.eta(spaceID: "a", position: 1, nowMicros: self.t0 + 30 * self.second))
         XCTAssertNil(controller.eta(spaceID: "a", position: 1, nowMicros: self.t0 + 120 * self.second))
