@@ -20,23 +20,31 @@ extension AddressRange {
         self.init(bytes: bytes, prefixLength: length)
     }
 
-    /// An IPv4 or IPv6 address literal's bytes in network order.
+    /// An IPv4 or IPv6 address literal's bytes in network order (an IPv4-mapped IPv6 address
+    /// as its 4 IPv4 bytes); a port after it (`1.2.3.4:5678`, `[::1]:443`) is dropped.
     static func bytes(ofAddress text: String) -> [UInt8]? {
-        let trimmed = text.trimmingASCIISpaces()
-        let unbracketed = trimmed.hasPrefix("[") && trimmed.hasSuffix("]") ? String(trimmed.dropFirst().dropLast()) : trimmed
-        guard let address = try? SocketAddress(ipAddress: unbracketed, port: 0) else { return nil }
-        return address.bytes
+        var address = Substring(text.trimmingASCIISpaces())
+        if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
+            address = address[address.index(after: address.startIndex)..<close]
+        } else if address.filter({ $0 == ":" }).count == 1, let colon = address.firstIndex(of: ":") {
+            address = address[..<colon]
+        }
+        guard let parsed = try? SocketAddress(ipAddress: String(address), port: 0) else { return nil }
+        return parsed.bytes
     }
 }
 
 extension SocketAddress {
-    /// The address's bytes in network order (4 or 16), nil for a Unix socket.
+    /// The address's bytes in network order (4 or 16), nil for a Unix socket. An IPv4 peer on a
+    /// dual-stack socket (`::ffff:a.b.c.d`) gives its 4 IPv4 bytes, so that IPv4 blocks match it.
     var bytes: [UInt8]? {
         switch self {
         case .v4(let address):
             return withUnsafeBytes(of: address.address.sin_addr.s_addr) { Array($0) }
         case .v6(let address):
-            return withUnsafeBytes(of: address.address.sin6_addr) { Array($0) }
+            let bytes = withUnsafeBytes(of: address.address.sin6_addr) { Array($0) }
+            let mapped = bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff
+            return mapped ? Array(bytes[12...]) : bytes
         case .unixDomainSocket:
             return nil
         }

@@ -309,10 +309,9 @@ final class AdmissionGate: Sendable {
             return controller.refusal(spaceID: space.id, arrivalMicros: plan.arrivalMicros, source: source)
         }
         if refusal == .refusedOverShare {
-            return .failure(APIError(
-                .addressShare, Self.overShareMessage, retryAfterSeconds: self.configuration.retryAfterSeconds,
-                ticket: self.ticket(space: space, arrivalMicros: plan.arrivalMicros, now: now)
-            ))
+            // No ticket: it would keep the flood's arrival time and bring it back ahead of
+            // everyone who came after, one freed place at a time.
+            return .failure(APIError(.addressShare, Self.overShareMessage, retryAfterSeconds: self.configuration.retryAfterSeconds))
         }
         guard refusal == nil else {
             return .failure(APIError(
@@ -324,7 +323,7 @@ final class AdmissionGate: Sendable {
         return .success(plan)
     }
 
-    static let overShareMessage = "too many places in line are held from your address; come back with this ticket to keep your place"
+    static let overShareMessage = "too many places in line are held from your address; come back later"
 
     func ticket(space: LiveSpace, arrivalMicros: UInt64, now: UInt64 = WallClock.nowMicros()) -> String {
         self.signer.sign(SignedToken(
@@ -385,9 +384,11 @@ final class AdmissionGate: Sendable {
             connection.refuse(reason: "the waiting room is full", retryAfterSeconds: self.configuration.retryAfterSeconds,
                               ticket: self.ticket(space: space, arrivalMicros: arrival, now: now))
         case .refusedOverShare:
+            // A race with the check before the upgrade: the ticket is stamped now, not at the
+            // arrival it may have carried.
             self.metrics.refused(.addressShare)
             connection.refuse(reason: Self.overShareMessage, retryAfterSeconds: self.configuration.retryAfterSeconds,
-                              ticket: self.ticket(space: space, arrivalMicros: arrival, now: now))
+                              ticket: self.ticket(space: space, arrivalMicros: now, now: now))
         }
         if let bumped = result.bumped { self.refuse([bumped], reason: "an earlier arrival took the last place in line") }
     }

@@ -54,6 +54,8 @@ final class ListenerConnection: ChannelInboundHandler {
     private let pingInterval: TimeAmount
     private var pinger: RepeatedTask?
     private var lastHeard = NIODeadline.now()
+    /// When the waiting connection was last pinged (nil before the first ping).
+    private var lastPing: NIODeadline?
 
     init(
         number: UInt64, space: LiveSpace, relay: Relay, gate: AdmissionGate?, plan: AdmissionGate.Plan, writer: SocketWriter,
@@ -156,19 +158,18 @@ final class ListenerConnection: ChannelInboundHandler {
         guard self.pinger == nil, let context = self.context else { return }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let interval = self.pingInterval
-        var pinged: NIODeadline?
         self.pinger = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { task in
             let connection = bound.value
             guard connection.isWaiting, let context = connection.context else {
                 task.cancel()
                 return
             }
-            if let pinged, connection.lastHeard < pinged {
+            if let pinged = connection.lastPing, connection.lastHeard < pinged {
                 // Its place is freed now, not when the close handshake times out.
                 connection.leave()
                 connection.peer.close(.goingAway, reason: "no answer to pings", context: context)
             } else {
-                pinged = .now()
+                connection.lastPing = .now()
                 connection.peer.send(PreframedMessage(opcode: .ping, payload: ByteBuffer()).bytes)
             }
         }

@@ -243,20 +243,36 @@ public final class Shard {
 
     /// Queues an update on its own, replacing a queued one of its kind for the same Space that
     /// has not started: a shard that is behind sends the latest, not a backlog.
+    ///
+    /// Not in place if a batch queued after that one carries an update of the kind: the newest
+    /// would then be sent before an older one. It goes at the end instead.
     private func enqueueShared(_ update: SharedUpdate, for group: Group) {
         var index = self.queue.startIndex
         if self.delivering && index != self.queue.endIndex { index = self.queue.index(after: index) }
-        while index != self.queue.endIndex {
-            if case .shared(let queued) = self.queue[index].payload, queued.kind == update.kind, update.kind != .control,
-                self.queue[index].group === group
-            {
-                self.queue[index] = Delivery(group: group, payload: .shared(update))
-                return
+        var replaceable: CircularBuffer<Delivery>.Index?
+        while index != self.queue.endIndex && update.kind != .control {
+            let delivery = self.queue[index]
+            if delivery.group === group {
+                switch delivery.payload {
+                case .shared(let queued) where queued.kind == update.kind:
+                    if replaceable == nil { replaceable = index }
+                case .audio(_, _, let carrying) where replaceable != nil && carrying.contains(where: { $0.kind == update.kind }):
+                    replaceable = nil
+                    index = self.queue.endIndex
+                    continue
+                default:
+                    break
+                }
             }
             index = self.queue.index(after: index)
         }
+        if let replaceable {
+            self.queue[replaceable] = Delivery(group: group, payload: .shared(update))
+            return
+        }
         self.enqueue(Delivery(group: group, payload: .shared(update)))
     }
+
 
     /// The updates a shed batch carried: onto the group's next queued batch not yet begun (for
     /// the kinds it does not carry itself: what it carries is newer), else on their own, so that

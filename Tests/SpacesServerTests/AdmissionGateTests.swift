@@ -116,7 +116,7 @@ final class AdmissionGateTests: XCTestCase {
         try await eventually { admitted.welcome != nil }
 
         // The flood from 127.0.0.2: three get places; the rest are refused before the upgrade
-        // with a code of their own and a ticket (their place when they come back).
+        // with a code of their own and no ticket (one would keep the flood's arrival time).
         var flood: [TestListener] = []
         var refused: [String] = []
         for _ in 0..<8 {
@@ -125,7 +125,8 @@ final class AdmissionGateTests: XCTestCase {
             } catch let refusal as WebSocketClient.Refused {
                 XCTAssertEqual(refusal.status, 503)
                 let body = try XCTUnwrap(refusal.response.apiError)
-                XCTAssertNotNil(body.ticket)
+                XCTAssertNil(body.ticket)
+                XCTAssertEqual(refusal.response.headers.first(name: "retry-after"), "30")
                 refused.append(body.error.code)
             }
         }

@@ -128,6 +128,43 @@ final class ShardTests: XCTestCase {
         return (relay, space, loop, channels, batch)
     }
 
+    /// Steps on a ``slowShard(_:_:)``, each run on its loop at once: a batch, a `state` update.
+    /// Then the start both update-order tests share: batch 0 begins; the audio pauses, so update
+    /// 1 is queued on its own; batch 1; update 2, which rides with batch 2.
+    private func aloneThenRiding(
+        _ relay: Relay, _ space: LiveSpace, _ loop: EmbeddedEventLoop, _ send: @escaping (UInt32) -> Void
+    ) -> (batch: (UInt32) -> Void, state: (Int) -> Void) {
+        let batch = { (sequence: UInt32) in
+            send(sequence)
+            loop.run()
+        }
+        let state = { (listeners: Int) in
+            relay.broadcast(SharedUpdate(kind: .state, event: .state(.init(listeners: listeners))), to: space)
+            loop.run()
+        }
+        batch(0)
+        Thread.sleep(forTimeInterval: 0.2)
+        state(1)
+        batch(1)
+        state(2)
+        batch(2)
+        return (batch, state)
+    }
+
+    /// What a listener was sent, in order: `audio N` (first sequence), `listeners N` (`state`).
+    private func timeline(_ channel: EmbeddedChannel) throws -> [String] {
+        var events: [String] = []
+        while var frame = try channel.readOutbound(as: ByteBuffer.self) {
+            frame.moveReaderIndex(forwardBy: 2)
+            if let batch = try? AudioBatch.decode(frame) {
+                events.append("audio \(batch.firstSequence)")
+            } else if case .state(let state) = try ServerEvent.parse(String(buffer: frame)) {
+                events.append("listeners \(state.listeners)")
+            }
+        }
+        return events
+    }
+
     func testAnOverloadedShardShedsTheOldestAudioNotYetStarted() throws {
         let (relay, _, loop, channels, batch) = try self.slowShard(3) { $0.maxQueuedBatches = 2 }
         // Batch 0 starts (one listener written), 1…5 arrive behind it; the queue holds 2
@@ -149,38 +186,30 @@ final class ShardTests: XCTestCase {
 
     func testAShedBatchsUpdateIsNotLostToAnOlderOneQueuedBeforeIt() throws {
         let (relay, space, loop, channels, send) = try self.slowShard(2) { $0.maxQueuedBatches = 4 }
-        func batch(_ sequence: UInt32) {
-            send(sequence)
-            loop.run()
-        }
-        func state(_ listeners: Int) {
-            relay.broadcast(SharedUpdate(kind: .state, event: .state(.init(listeners: listeners))), to: space)
-            loop.run()
-        }
-        // Batch 0 starts; the audio pauses, so the first update is queued on its own; then a
-        // second, newer one rides with batch 2. Batches 3 and 4 shed 1 and then 2: the update
-        // batch 2 carried must go on, not lose to the older one queued before it.
-        batch(0)
-        Thread.sleep(forTimeInterval: 0.2)
-        state(1)
-        batch(1)
-        state(2)
-        batch(2)
+        let (batch, _) = self.aloneThenRiding(relay, space, loop, send)
+        // Batches 3 and 4 shed 1 and then 2: the update batch 2 carried must go on, not lose to
+        // the older one queued before it.
         batch(3)
         batch(4)
         for _ in 0..<40 { loop.advanceTime(by: .milliseconds(1)) }
         XCTAssertEqual(relay.handles[0].stats.shedBatches, 2)
         for channel in channels {
-            var events: [String] = []
-            while var frame = try channel.readOutbound(as: ByteBuffer.self) {
-                frame.moveReaderIndex(forwardBy: 2)
-                if let batch = try? AudioBatch.decode(frame) {
-                    events.append("audio \(batch.firstSequence)")
-                } else if case .state(let state) = try ServerEvent.parse(String(buffer: frame)) {
-                    events.append("listeners \(state.listeners)")
-                }
-            }
-            XCTAssertEqual(events, ["audio 0", "listeners 1", "listeners 2", "audio 3", "audio 4"])
+            XCTAssertEqual(try self.timeline(channel), ["audio 0", "listeners 1", "listeners 2", "audio 3", "audio 4"])
+        }
+        for channel in channels { _ = try? channel.finish() }
+    }
+
+    func testAnUpdateQueuedAloneDoesNotOvertakeAnOlderOneRidingWithABatch() throws {
+        let (relay, space, loop, channels, send) = try self.slowShard(2) { $0.maxQueuedBatches = 8 }
+        let (_, state) = self.aloneThenRiding(relay, space, loop, send)
+        // The audio pauses again and update 3 comes: it must not take update 1's place, ahead
+        // of the older update 2.
+        Thread.sleep(forTimeInterval: 0.2)
+        state(3)
+        for _ in 0..<40 { loop.advanceTime(by: .milliseconds(1)) }
+        for channel in channels {
+            let states = try self.timeline(channel).filter { $0.hasPrefix("listeners") }
+            XCTAssertEqual(states, ["listeners 1", "listeners 2", "listeners 3"], "never an older state after a newer one")
         }
         for channel in channels { _ = try? channel.finish() }
     }
