@@ -187,8 +187,8 @@ public struct SpacesConfiguration: Sendable, Equatable {
         public var waitingPingSeconds = 15
         /// `limits.linePlacesPerAddress`, default 500: places in one Space's line (on this node)
         /// that one source address (an IPv4 address, an IPv6 /64) may hold; past it that address
-        /// gets 503 `address_share` with a ticket. A venue behind one NAT rarely has more than a
-        /// few hundred people joining the same Space in the same minute, while one machine can
+        /// gets 503 `address_share` and `Retry-After`, no ticket. A venue behind one NAT rarely
+        /// has more than a few hundred people joining the same Space in the same minute, while one machine can
         /// open tens of thousands of sockets: without a share, it takes every place (measured:
         /// 3,000 sockets from one address took all 2,990 places of a line). Admitted listeners
         /// are not limited by it. 0 turns it off (a rehearsal from one machine).
