@@ -26,7 +26,7 @@ for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break;
 NODE_PIDS=()
 for i in $(seq 1 "$NODES"); do
   port=$((BASE + i))
-  SPACES_LIMITS_LINE_PLACES_PER_ADDRESS="${LINE_SHARE:-0}" SPACES_SERVER_HOST_KEY=bench SPACES_RELAY_WRITES_PER_SECOND_PER_CORE="$WRITES" \
+  SPACES_LIMITS_CONNECTIONS_PER_ADDRESS="${CONNECTION_SHARE:-0}" SPACES_LIMITS_LINE_PLACES_PER_ADDRESS="${LINE_SHARE:-0}" SPACES_SERVER_HOST_KEY=bench SPACES_RELAY_WRITES_PER_SECOND_PER_CORE="$WRITES" \
   SPACES_RELAY_MAX_BATCH_LATENCY_MS="${MAX_BATCH_MS:-1000}" "$SPACES" serve --port "$port" --event-loops 1 --log-level warning \
     --cluster "redis://127.0.0.1:$REDIS_PORT" --node-id "n$i" --public-url "ws://127.0.0.1:$port" \
     >"$OUT/cluster-node-$i.log" 2>&1 &

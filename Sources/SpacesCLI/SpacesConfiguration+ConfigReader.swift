@@ -61,6 +61,7 @@ extension SpacesConfiguration {
         self.limits.idleSeconds = reader.int(forKey: "limits.idleSeconds", default: d.limits.idleSeconds)
         self.limits.waitingPingSeconds = reader.int(forKey: "limits.waitingPingSeconds", default: d.limits.waitingPingSeconds)
         self.limits.linePlacesPerAddress = reader.int(forKey: "limits.linePlacesPerAddress", default: d.limits.linePlacesPerAddress)
+        self.limits.connectionsPerAddress = reader.int(forKey: "limits.connectionsPerAddress", default: d.limits.connectionsPerAddress)
         self.limits.nodeListeners = reader.int(forKey: "limits.nodeListeners", default: d.limits.nodeListeners)
         self.limits.maxFramesPerPublishBatch = reader.int(
             forKey: "limits.maxFramesPerPublishBatch", default: d.limits.maxFramesPerPublishBatch

@@ -193,6 +193,13 @@ public struct SpacesConfiguration: Sendable, Equatable {
         /// 3,000 sockets from one address took all 2,990 places of a line). Admitted listeners
         /// are not limited by it. 0 turns it off (a rehearsal from one machine).
         public var linePlacesPerAddress = 500
+        /// `limits.connectionsPerAddress`, default 4 000: connections one source address (an
+        /// IPv4 address, an IPv6 /64) may hold open on a node; past it a new one is closed at
+        /// once, before anything is read. The node may open 20 000 files at most here: one
+        /// machine holding them all silences every Space on it (measured: 20,000 silent sockets
+        /// did). A venue behind one NAT needs one connection per person listening; a few
+        /// thousand is a large hall. Trusted proxies are not counted. 0 turns it off.
+        public var connectionsPerAddress = 4_000
         /// `limits.nodeListeners`, default 100 000: the listener slots of one node; past it joins
         /// wait in line (file descriptors and memory, not CPU, bind this first).
         public var nodeListeners = 100_000

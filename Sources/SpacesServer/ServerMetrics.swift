@@ -13,6 +13,7 @@ public final class ServerMetrics: Sendable {
     let refusedWaitingRoomFull: Counter
     let refusedOther: Counter
     let refusedAddressShare: Counter
+    let connectionsRefused: Counter
     let evictions: Counter
     let framesRelayed: Counter
     let batchesRelayed: Counter
@@ -53,6 +54,9 @@ public final class ServerMetrics: Sendable {
         self.refusedOther = registry.makeCounter(name: "spaces_joins_refused_total", labels: [("reason", "other")], help: "Joins refused")
         self.refusedAddressShare = registry.makeCounter(
             name: "spaces_joins_refused_total", labels: [("reason", "address_share")], help: "Joins refused"
+        )
+        self.connectionsRefused = registry.makeCounter(
+            name: "spaces_connections_refused_total", help: "Connections closed on accept: their address held limits.connectionsPerAddress"
         )
         self.evictions = registry.makeCounter(name: "spaces_listeners_evicted_total", help: "Listeners closed with 4008 too_slow")
         self.framesRelayed = registry.makeCounter(name: "spaces_audio_frames_relayed_total", help: "Opus frames accepted from publishers and relayed")

@@ -24,6 +24,8 @@ public final class SpacesServer: Service, Sendable {
     private let logger: Logger
     private let channel = Mutex<(any Channel)?>(nil)
     private let tickers = Mutex<[RepeatedTask]>([])
+    /// Open connections per address, once started (tests read it).
+    let connectionShares = Mutex<ConnectionShares?>(nil)
     /// The cluster on Redis; nil on an embedded node.
     let broker: RedisBroker?
     private let port = BoundPort()
@@ -67,6 +69,8 @@ public final class SpacesServer: Service, Sendable {
             return range
         }
         let configuration = self.configuration
+        let shares = ConnectionShares(limit: configuration.limits.connectionsPerAddress, trusted: api.trustedProxies)
+        self.connectionShares.withLock { $0 = shares }
         let relay = self.relay
         let metrics = self.metrics
         let logger = self.logger
@@ -84,7 +88,12 @@ public final class SpacesServer: Service, Sendable {
                 low: configuration.backpressure.highWatermark / 2, high: configuration.backpressure.highWatermark
             ))
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                // Over its address's share: closed before anything is read or allocated for it.
+                guard shares.admit(channel) else {
+                    metrics.connectionsRefused.increment()
+                    return channel.close()
+                }
+                return channel.eventLoop.makeCompletedFuture {
                     // The upgrade is decided once, before the 101, and the pipeline is built from
                     // that decision (the checks, a ticket's or token's signature included, are
                     // not made again).
