@@ -9,20 +9,24 @@ public struct SourceAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// From an address's bytes in network order: 4 (IPv4) or 16 (IPv6); nil otherwise.
     public init?(bytes: some Collection<UInt8>) {
-        let bytes = Array(bytes)
+        let bytes = Self.unmapped(Array(bytes))
         switch bytes.count {
         case 4:
             self.isIPv6 = false
             self.value = bytes.reduce(0) { $0 << 8 | UInt64($1) }
-        case 16 where bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff:
-            self.isIPv6 = false
-            self.value = bytes[12...].reduce(0) { $0 << 8 | UInt64($1) }
         case 16:
             self.isIPv6 = true
             self.value = bytes[0..<8].reduce(0) { $0 << 8 | UInt64($1) }
         default:
             return nil
         }
+    }
+
+    /// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, as a dual-stack socket reports an IPv4
+    /// peer) as its 4 IPv4 bytes; any other address as it is.
+    public static func unmapped(_ bytes: [UInt8]) -> [UInt8] {
+        guard bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff else { return bytes }
+        return Array(bytes[12...])
     }
 
     public var description: String {

@@ -100,7 +100,7 @@ final class SimulatedListener {
             }
         }
         // An address literal (the usual case in a rehearsal) is connected to as it is: no
-        // resolver thread and no Happy Eyeballs per join (10–17 µs of CPU per join here).
+        // resolver thread and no Happy Eyeballs per join.
         let connecting = if let address = try? SocketAddress(ipAddress: url.host, port: url.port) {
             bootstrap.connect(to: address)
         } else {

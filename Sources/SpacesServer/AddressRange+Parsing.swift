@@ -42,9 +42,7 @@ extension SocketAddress {
         case .v4(let address):
             return withUnsafeBytes(of: address.address.sin_addr.s_addr) { Array($0) }
         case .v6(let address):
-            let bytes = withUnsafeBytes(of: address.address.sin6_addr) { Array($0) }
-            let mapped = bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff
-            return mapped ? Array(bytes[12...]) : bytes
+            return SourceAddress.unmapped(withUnsafeBytes(of: address.address.sin6_addr) { Array($0) })
         case .unixDomainSocket:
             return nil
         }

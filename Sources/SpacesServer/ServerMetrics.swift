@@ -1,4 +1,5 @@
 import Prometheus
+import SpacesCore
 
 /// The node's Prometheus metrics, served at `GET /metrics`.
 ///
@@ -39,6 +40,15 @@ public final class ServerMetrics: Sendable {
         case waitingRoomFull
         case addressShare
         case other
+
+        /// The refusal an HTTP answer to a listen or publish request counts as.
+        init(_ kind: APIError.Kind) {
+            switch kind {
+            case .waitingRoomFull: self = .waitingRoomFull
+            case .addressShare: self = .addressShare
+            default: self = .other
+            }
+        }
     }
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {

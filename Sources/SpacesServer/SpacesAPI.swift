@@ -57,7 +57,8 @@ struct SpacesAPI: Sendable {
     func clientAddress(peer: SocketAddress, headers: HTTPHeaders) -> SourceAddress? {
         guard let bytes = peer.bytes else { return nil }
         var client = bytes
-        if !self.trustedProxies.isEmpty {
+        // Anyone else's header is not even read: this is on every join's path.
+        if self.trustedProxies.contains(where: { $0.contains(bytes) }) {
             let forwarded = headers["x-forwarded-for"].flatMap { $0.split(separator: ",") }.map { AddressRange.bytes(ofAddress: String($0)) }
             client = AddressRange.client(peer: bytes, forwardedFor: forwarded, trusted: self.trustedProxies)
         }
@@ -85,7 +86,7 @@ struct SpacesAPI: Sendable {
         case (.listen, _), (.publish, _):
             switch self.upgrade(head, peer: peer) {
             case .failure(let error):
-                self.metrics.refused(error.kind == .waitingRoomFull ? .waitingRoomFull : error.kind == .addressShare ? .addressShare : .other)
+                self.metrics.refused(ServerMetrics.Refusal(error.kind))
                 return HTTPAnswer(error)
             case .success:
                 return HTTPAnswer(APIError(.upgradeRequired, "this is a WebSocket endpoint"))
