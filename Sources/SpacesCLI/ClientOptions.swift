@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SpacesClient
 
 /// Where the server is and who we are to it.
 struct ClientOptions: ParsableArguments {
@@ -8,6 +9,20 @@ struct ClientOptions: ParsableArguments {
 
     @Option(name: .customLong("host-key"), help: "The node's host key (or SPACES_HOST_KEY).")
     var hostKey: String?
+
+    @Option(name: .customLong("cacert"), help: "Also trust the certificates in this PEM file for https:// (or SPACES_CA_CERTIFICATE).")
+    var caCertificate: String?
+
+    /// Runs when the command line is parsed, before any connection: `--cacert` applies to
+    /// every connection the command makes.
+    func validate() throws {
+        if let caCertificate {
+            guard FileManager.default.isReadableFile(atPath: caCertificate) else {
+                throw ValidationError("--cacert: cannot read \(caCertificate)")
+            }
+            ClientTLS.trust(certificatesIn: caCertificate)
+        }
+    }
 
     /// The host key from the flag or the environment.
     func requireHostKey() throws -> String {

@@ -10,7 +10,7 @@ struct ListenCommand: AsyncParsableCommand {
         abstract: "Join a Space as a listener and report frames, losses and latency."
     )
 
-    @Argument(help: "The listen URL (ws://host:port/v1/spaces/ID/listen).")
+    @Argument(help: "The listen URL (ws:// or wss://host:port/v1/spaces/ID/listen).")
     var url: String
 
     @Option(help: "Write what is heard: .ogg/.opus (packets as received) or .wav (decoded).")
@@ -22,9 +22,18 @@ struct ListenCommand: AsyncParsableCommand {
     @Option(help: "How many times to come back with a ticket when the waiting room is full.")
     var retries = 10
 
+    @Option(name: .customLong("cacert"), help: "Also trust the certificates in this PEM file for wss:// (or SPACES_CA_CERTIFICATE).")
+    var caCertificate: String?
+
     func validate() throws {
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
         _ = try ServerURL(self.url)
+        if let caCertificate {
+            guard FileManager.default.isReadableFile(atPath: caCertificate) else {
+                throw ValidationError("--cacert: cannot read \(caCertificate)")
+            }
+            ClientTLS.trust(certificatesIn: caCertificate)
+        }
     }
 
     func run() async throws {

@@ -26,7 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let server = try SpacesServer(configuration: configuration, logger: logger)
         let address = try await server.start()
-        print("spaces listening on http://\(configuration.server.bind):\(address.port ?? configuration.server.port)")
+        print("spaces listening on \(configuration.server.tls.enabled ? "https" : "http")://\(configuration.server.bind):\(address.port ?? configuration.server.port)")
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: server)],

@@ -27,6 +27,12 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("public-url"), help: "Where listeners reach this node, e.g. ws://10.0.0.5:8080 (cluster.publicURL).")
     var publicURL: String?
 
+    @Option(name: .customLong("tls-certificate"), help: "PEM certificate chain: serve TLS, https:// and wss:// (server.tls.certificate).")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-certificate (server.tls.key).")
+    var tlsKey: String?
+
     /// The flags given, as configuration keys.
     var overrides: [AbsoluteConfigKey: ConfigValue] {
         var values: [AbsoluteConfigKey: ConfigValue] = [:]
@@ -37,6 +43,8 @@ struct ServerOptions: ParsableArguments {
         if let cluster { values["cluster.url"] = .init(.string(cluster), isSecret: true) }
         if let nodeID { values["cluster.nodeID"] = .init(.string(nodeID), isSecret: false) }
         if let publicURL { values["cluster.publicURL"] = .init(.string(publicURL), isSecret: false) }
+        if let tlsCertificate { values["server.tls.certificate"] = .init(.string(tlsCertificate), isSecret: false) }
+        if let tlsKey { values["server.tls.key"] = .init(.string(tlsKey), isSecret: false) }
         return values
     }
 

@@ -15,6 +15,8 @@ extension SpacesConfiguration {
         self.server.eventLoops = reader.int(forKey: "server.eventLoops", default: d.server.eventLoops)
         self.server.backlog = reader.int(forKey: "server.backlog", default: d.server.backlog)
         self.server.shutdownGraceSeconds = reader.int(forKey: "server.shutdownGraceSeconds", default: d.server.shutdownGraceSeconds)
+        self.server.tls.certificate = reader.string(forKey: "server.tls.certificate", default: d.server.tls.certificate)
+        self.server.tls.key = reader.string(forKey: "server.tls.key", default: d.server.tls.key)
         self.relay.stateIntervalMs = reader.int(forKey: "relay.stateIntervalMs", default: d.relay.stateIntervalMs)
         self.relay.writesPerSecondPerCore = reader.int(forKey: "relay.writesPerSecondPerCore", default: d.relay.writesPerSecondPerCore)
         self.relay.maxBatchLatencyMs = reader.int(forKey: "relay.maxBatchLatencyMs", default: d.relay.maxBatchLatencyMs)

@@ -8,11 +8,9 @@ public struct ServerURL: Sendable, Equatable, CustomStringConvertible {
 
     public enum Invalid: Error, CustomStringConvertible {
         case malformed(String)
-        case tlsUnsupported(String)
         public var description: String {
             switch self {
             case .malformed(let url): "not a ws://, wss://, http:// or https:// URL: \(url)"
-            case .tlsUnsupported(let url): "TLS (wss://, https://) is not supported by this client yet: \(url); put a TLS proxy in front of the node and use ws:// locally"
             }
         }
     }
@@ -24,7 +22,8 @@ public struct ServerURL: Sendable, Equatable, CustomStringConvertible {
             self.secure = false
             rest = string[string.index(string.firstIndex(of: ":")!, offsetBy: 3)...]
         } else if lower.hasPrefix("wss://") || lower.hasPrefix("https://") {
-            throw .tlsUnsupported(string)
+            self.secure = true
+            rest = string[string.index(string.firstIndex(of: ":")!, offsetBy: 3)...]
         } else {
             throw .malformed(string)
         }
@@ -41,7 +40,7 @@ public struct ServerURL: Sendable, Equatable, CustomStringConvertible {
                 guard let port = Int(after.dropFirst()) else { throw .malformed(string) }
                 self.port = port
             } else {
-                self.port = 80
+                self.port = self.secure ? 443 : 80
             }
         } else if let colon = authority.lastIndex(of: ":") {
             self.host = String(authority[..<colon])
@@ -49,7 +48,7 @@ public struct ServerURL: Sendable, Equatable, CustomStringConvertible {
             self.port = port
         } else {
             self.host = String(authority)
-            self.port = 80
+            self.port = self.secure ? 443 : 80
         }
         guard !self.host.isEmpty, (1...65535).contains(self.port) else { throw .malformed(string) }
     }
@@ -57,7 +56,7 @@ public struct ServerURL: Sendable, Equatable, CustomStringConvertible {
     /// `host:port` as the `Host` header carries it.
     public var hostHeader: String {
         let host = self.host.contains(":") ? "[\(self.host)]" : self.host
-        return self.port == 80 ? host : "\(host):\(self.port)"
+        return self.port == (self.secure ? 443 : 80) ? host : "\(host):\(self.port)"
     }
 
     /// The same URL with another path and query.
@@ -77,6 +76,6 @@ public struct ServerURL: Sendable, Equatable, CustomStringConvertible {
         return self.with(target: String(parts[0]) + "?" + query.joined(separator: "&"))
     }
 
-    public var description: String { "ws://\(self.hostHeader)\(self.target)" }
-    public var httpDescription: String { "http://\(self.hostHeader)\(self.target)" }
+    public var description: String { "\(self.secure ? "wss" : "ws")://\(self.hostHeader)\(self.target)" }
+    public var httpDescription: String { "\(self.secure ? "https" : "http")://\(self.hostHeader)\(self.target)" }
 }

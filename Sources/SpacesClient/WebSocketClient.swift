@@ -116,6 +116,7 @@ public enum WebSocketClient {
                 }
             }
         )
+        try ClientTLS.addHandler(to: channel, for: url)
         var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
         // The server's first frame (welcome) may arrive in the same read as its 101.
         pipeline.leftOverBytesStrategy = .forwardBytes

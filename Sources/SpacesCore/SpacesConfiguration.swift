@@ -41,7 +41,22 @@ public struct SpacesConfiguration: Sendable, Equatable {
         /// `server.shutdownGraceSeconds`, default 10: how long SIGTERM waits for listeners to
         /// receive their close before the node stops anyway.
         public var shutdownGraceSeconds = 10
+        /// `server.tls.*`: the node's own TLS, for the API, the page and `wss://`.
+        public var tls = TLS()
         public init() {}
+
+        /// `server.tls.certificate` and `server.tls.key`, default empty = plain HTTP and `ws://`
+        /// (a TLS proxy in front, or loopback). Both set: PEM files of the certificate chain
+        /// (leaf first) and its private key; the node then speaks only TLS on its port, and the
+        /// URLs it derives from a request's `Host` are `https://`/`wss://`. A browser gives the
+        /// page's audio (WebCodecs, AudioWorklet) only to a secure page off `localhost`.
+        public struct TLS: Sendable, Equatable {
+            public var certificate = ""
+            public var key = ""
+            public init() {}
+            /// True when the node serves TLS.
+            public var enabled: Bool { !self.certificate.isEmpty || !self.key.isEmpty }
+        }
     }
 
     /// The fan-out.

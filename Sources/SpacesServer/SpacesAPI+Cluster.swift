@@ -103,7 +103,7 @@ extension SpacesAPI {
     var nodeURL: String {
         var base = self.configuration.cluster.publicURL
         if base.isEmpty { base = self.configuration.server.publicURL }
-        if base.isEmpty { base = "ws://\(self.configuration.server.bind):\(self.boundPort)" }
+        if base.isEmpty { base = "\(self.webSocketScheme)://\(self.configuration.server.bind):\(self.boundPort)" }
         return Self.webSocketBase(base)
     }
 }

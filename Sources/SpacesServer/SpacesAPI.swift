@@ -225,10 +225,13 @@ struct SpacesAPI: Sendable {
         var base = self.configuration.server.publicURL
         if base.isEmpty {
             let host = head.headers.first(name: "host") ?? "\(self.configuration.server.bind):\(self.configuration.server.port)"
-            base = "ws://\(host)"
+            base = "\(self.webSocketScheme)://\(host)"
         }
         return Self.webSocketBase(base)
     }
+
+    /// `wss` on a node that serves TLS itself (`server.tls.*`), else `ws`.
+    var webSocketScheme: String { self.configuration.server.tls.enabled ? "wss" : "ws" }
 
     /// `http(s)://` becomes `ws(s)://`, trailing slashes go: the base every URL is built on.
     static func webSocketBase(_ url: String) -> String {

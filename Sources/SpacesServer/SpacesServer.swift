@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 import ServiceLifecycle
 import SpacesCompression
@@ -29,6 +30,8 @@ public final class SpacesServer: Service, Sendable {
     /// The cluster on Redis; nil on an embedded node.
     let broker: RedisBroker?
     private let port = BoundPort()
+    /// The node's TLS (`server.tls.*`); nil serves plain HTTP and `ws://`.
+    private let tls: NIOSSLContext?
 
     /// This node's id in its cluster (nil on an embedded node).
     public var nodeID: String? { self.broker?.nodeID }
@@ -36,6 +39,7 @@ public final class SpacesServer: Service, Sendable {
     public init(configuration: SpacesConfiguration, logger: Logger = Logger(label: "spaces"), group: MultiThreadedEventLoopGroup? = nil) throws {
         self.configuration = configuration
         self.logger = logger
+        self.tls = try ServerTLS.context(configuration.server.tls)
         if let group {
             self.group = group
             self.ownsGroup = false
@@ -76,6 +80,7 @@ public final class SpacesServer: Service, Sendable {
         let logger = self.logger
         let gate = self.gate
         let publishers = self.publishers
+        let tls = self.tls
         let channel = try await ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: Int32(configuration.server.backlog))
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -94,6 +99,12 @@ public final class SpacesServer: Service, Sendable {
                     return channel.close()
                 }
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        // First, next to the socket: everything after it reads and writes plain
+                        // bytes. `spaces.deadline` below also bounds the TLS handshake (a client
+                        // that never sends a request head is closed at `limits.requestSeconds`).
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls), name: "spaces.tls")
+                    }
                     // The upgrade is decided once, before the 101, and the pipeline is built from
                     // that decision (the checks, a ticket's or token's signature included, are
                     // not made again).
@@ -187,7 +198,12 @@ public final class SpacesServer: Service, Sendable {
         metrics.handshakes.increment()
         let sync = channel.pipeline.syncOperations
         let writer = SocketWriter()
-        try sync.addHandler(writer, position: .first)
+        // Next to the socket, or next to the TLS handler, which must see every byte written.
+        if let tls = try? sync.handler(type: NIOSSLServerHandler.self) {
+            try sync.addHandler(writer, position: .after(tls))
+        } else {
+            try sync.addHandler(writer, position: .first)
+        }
         // Always there: NIO upgrades only after `shouldUpgrade` said yes, which records it (the
         // failed future closes the connection).
         guard let decision else { throw ChannelError.inappropriateOperationForState }

@@ -240,10 +240,12 @@ class Proxy:
 class Browser:
     """One headless Chromium session, with its own profile and its own proxy to the node."""
 
-    def __init__(self, name, chromium, chromedriver, upstream_port, profile_root):
+    def __init__(self, name, chromium, chromedriver, upstream_port, profile_root, origin="http://127.0.0.1", arguments=()):
         self.name = name
         self.proxy = Proxy(upstream_port)
-        self.base = f"http://127.0.0.1:{self.proxy.port}"
+        # `origin` is what the page is opened as (a TLS node by a name: https://spaces.test,
+        # with `arguments` mapping that name to loopback); the proxy passes bytes as they are.
+        self.base = f"{origin}:{self.proxy.port}"
         options = webdriver.ChromeOptions()
         options.binary_location = chromium
         for argument in [
@@ -255,6 +257,7 @@ class Browser:
             "--window-size=500,900",
             "--hide-scrollbars",
             f"--user-data-dir={os.path.join(profile_root, name)}",
+            *arguments,
         ]:
             options.add_argument(argument)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})

@@ -1,4 +1,5 @@
 import Foundation
+import SpacesTestSupport
 import XCTest
 
 /// The listener page (Sources/SpacesServer/Web) in a real browser, against a real node.
@@ -62,23 +63,45 @@ final class ListenerPageBrowserTests: XCTestCase {
     /// the page listens on one node, which is then killed (SIGKILL); the page resumes on the
     /// other node with its token, as the same listener, and decodes audio again.
     func testTheListenerPageResumesOnAnotherNodeWhenItsNodeIsKilled() throws {
-        let repository = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let spaces = Self.productsDirectory().appendingPathComponent("spaces")
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: spaces.path), "no `spaces` executable at \(spaces.path)")
-        let python = try XCTUnwrap(Self.pythonWithSelenium(), "needs python3 with Selenium (apt-get install python3-selenium; .ci/run installs it)")
-        let run = try Self.run(python, [repository.appendingPathComponent("Tests/Browser/cluster_page_test.py").path, spaces.path], timeout: 140)
-        print(run.errors)
-        XCTAssertEqual(run.status, 0, "the browser scenario failed: \(run.errors.split(separator: "\n").last ?? "")")
-        let last = run.output.split(separator: "\n").last.map(String.init) ?? ""
-        let summary = try XCTUnwrap(try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any], "no JSON summary: \(run.output)")
-        XCTAssertEqual(summary["ok"] as? Bool, true)
+        let summary = try Self.scenario("cluster_page_test.py", [], timeout: 140)
         XCTAssertEqual(summary["sameListenerId"] as? Bool, true)
         XCTAssertGreaterThanOrEqual(summary["resumes"] as? Int ?? 0, 1)
         XCTAssertGreaterThanOrEqual(
             (summary["framesDecodedAfter"] as? Int ?? 0) - (summary["framesDecodedBefore"] as? Int ?? 0), 100, "audio again on the other node"
         )
         XCTAssertEqual(summary["decoderErrors"] as? Int, 0)
+    }
+
+    /// Tests/Browser/tls_page_test.py: a node serving TLS itself with a certificate made here,
+    /// for spaces.test; the page opened as https://spaces.test:PORT (not localhost) is a secure
+    /// context, listens over wss:// and decodes audio.
+    func testThePagePlaysAudioOverTheNodesTLSFromANameThatIsNotLocalhost() throws {
+        let certificate = try TestCertificate()
+        defer { certificate.remove() }
+        let summary = try Self.scenario("tls_page_test.py", [
+            certificate.certificatePath, certificate.keyPath, certificate.authorityPath, certificate.publicKeyHash,
+        ], timeout: 110)
+        XCTAssertEqual(summary["secureContext"] as? Bool, true)
+        XCTAssertTrue((summary["origin"] as? String)?.hasPrefix("https://spaces.test:") == true, "\(summary)")
+        XCTAssertGreaterThanOrEqual(summary["framesDecoded"] as? Int ?? 0, 150)
+        XCTAssertEqual(summary["decoderErrors"] as? Int, 0)
+    }
+
+    /// Runs Tests/Browser/`script` with the built `spaces` and `arguments`; its JSON summary,
+    /// after checking that it ran and says ok.
+    static func scenario(_ script: String, _ arguments: [String], timeout: TimeInterval) throws -> [String: Any] {
+        let repository = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let spaces = Self.productsDirectory().appendingPathComponent("spaces")
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: spaces.path), "no `spaces` executable at \(spaces.path)")
+        let python = try XCTUnwrap(Self.pythonWithSelenium(), "needs python3 with Selenium (apt-get install python3-selenium; .ci/run installs it)")
+        let run = try Self.run(python, [repository.appendingPathComponent("Tests/Browser/\(script)").path, spaces.path] + arguments, timeout: timeout)
+        print(run.errors)
+        XCTAssertEqual(run.status, 0, "the browser scenario failed: \(run.errors.split(separator: "\n").last ?? "")")
+        let last = run.output.split(separator: "\n").last.map(String.init) ?? ""
+        let summary = try XCTUnwrap(try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any], "no JSON summary: \(run.output)")
+        XCTAssertEqual(summary["ok"] as? Bool, true)
+        return summary
     }
 
     /// Where the build put the test executable, and with it the `spaces` executable (whatever the

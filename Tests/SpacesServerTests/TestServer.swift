@@ -24,7 +24,8 @@ struct TestServer {
         logger.logLevel = .warning
         let server = try SpacesServer(configuration: configuration, logger: logger)
         let address = try await server.start()
-        let base = "http://127.0.0.1:\(address.port!)"
+        // A TLS node is reached by a name its certificate carries (TestCertificate's).
+        let base = configuration.server.tls.enabled ? "https://localhost:\(address.port!)" : "http://127.0.0.1:\(address.port!)"
         return TestServer(server: server, base: base, api: try SpacesAPIClient(server: base), port: address.port!)
     }
 
