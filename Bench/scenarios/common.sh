@@ -14,11 +14,11 @@ build() {
 }
 
 # start_node PORT [extra serve flags...]: the node on core 0, one event loop. The rehearsal
-# comes from this one machine, so the per-address shares of a line and of connections are off
-# (LINE_SHARE= and CONNECTION_SHARE= set them).
+# comes from this one machine, so the per-address shares of a line, of connections and of
+# handshakes per second are off (LINE_SHARE=, CONNECTION_SHARE= and HANDSHAKE_SHARE= set them).
 start_node() {
   local port=$1; shift
-  SPACES_LIMITS_CONNECTIONS_PER_ADDRESS="${CONNECTION_SHARE:-0}" SPACES_LIMITS_LINE_PLACES_PER_ADDRESS="${LINE_SHARE:-0}" SPACES_SERVER_HOST_KEY=bench taskset -c 0 "$SPACES" serve --port "$port" --event-loops 1 --log-level warning "$@" \
+  SPACES_LIMITS_CONNECTIONS_PER_ADDRESS="${CONNECTION_SHARE:-0}" SPACES_LIMITS_LINE_PLACES_PER_ADDRESS="${LINE_SHARE:-0}" SPACES_LIMITS_HANDSHAKES_PER_SECOND_PER_ADDRESS="${HANDSHAKE_SHARE:-0}" SPACES_SERVER_HOST_KEY=bench taskset -c 0 "$SPACES" serve --port "$port" --event-loops 1 --log-level warning "$@" \
     >"$OUT/node.log" 2>&1 &
   NODE_PID=$!
   PIDS+=("$NODE_PID")

@@ -51,7 +51,7 @@ struct DemoCommand: AsyncParsableCommand {
             group.addTask {
                 _ = try await streamer.run(
                     source: { try EncodingPacketSource(pcm: VoicePCMSource(seconds: seconds), bitrate: 24_000) },
-                    onCreated: { space in
+                    onCreated: { space, _ in
                         print("Space \"\(space.title)\" is live; listen with:")
                         print("  spaces listen \(space.listenURL)")
                         if let page = space.pageURL { print("  or open \(page) in a browser") }

@@ -17,7 +17,7 @@ struct HostCommand: AsyncParsableCommand {
             """,
         subcommands: [
             Start.self, End.self, Questions.self, Pick.self, Answer.self, Dismiss.self, Pin.self, Unpin.self,
-            Hands.self, Invite.self,
+            Hands.self, Invite.self, InviteLink.self,
         ]
     )
 
@@ -33,6 +33,9 @@ struct HostCommand: AsyncParsableCommand {
 
         @Option(help: "Listener capacity (the server's default when omitted).")
         var capacity: Int?
+
+        @Option(help: "open (anyone with the link) or invite (only holders of an invite link, printed at start).")
+        var access = "open"
 
         @Option(help: "talk.wav (PCM, 8/12/16/24/48 kHz, mono or stereo), talk.opus (Ogg Opus, sent as is), or - for raw s16le PCM on stdin.")
         var input: String?
@@ -70,6 +73,7 @@ struct HostCommand: AsyncParsableCommand {
             }
             if ![1, 2].contains(self.channels) { throw ValidationError("--channels must be 1 or 2") }
             if !(1...50).contains(self.framesPerBatch) { throw ValidationError("--frames-per-batch must be within 1…50") }
+            if SpacesCore.SpaceAccess(rawValue: self.access) == nil { throw ValidationError("--access must be open or invite") }
         }
 
         func makeSource() -> @Sendable () throws -> any PacketSource {
@@ -92,9 +96,10 @@ struct HostCommand: AsyncParsableCommand {
         func run() async throws {
             lineBufferedOutput()
             let api = try SpacesAPIClient(server: self.client.server)
+            let access = SpacesCore.SpaceAccess(rawValue: self.access) ?? .open
             let streamer = HostStreamer(
                 api: api, hostKey: try self.client.requireHostKey(),
-                title: self.title, capacity: self.capacity, framesPerBatch: self.framesPerBatch
+                title: self.title, capacity: self.capacity, framesPerBatch: self.framesPerBatch, access: access
             )
             // The console needs a terminal for its screen and one for keys; else plain lines.
             let terminal = self.plain ? nil : ConsoleTerminal.open()
@@ -108,10 +113,11 @@ struct HostCommand: AsyncParsableCommand {
                 group.addTask {
                     try await streamer.run(
                         source: { try DurationLimitedSource(upstream: source(), seconds: duration) },
-                        onCreated: { space in
-                            print("Space \(space.id) \"\(space.title)\" is live")
-                            print("listen: spaces listen \(space.listenURL)")
-                            if let page = space.pageURL { print("page:   \(page)") }
+                        onCreated: { space, invite in
+                            print("Space \(space.id) \"\(space.title)\" is live\(invite == nil ? "" : ", invite-only")")
+                            print("listen: spaces listen \(invite?.listenURL ?? space.listenURL)")
+                            if let page = invite?.pageURL ?? space.pageURL { print("page:   \(page)") }
+                            if let invite { print("invite: valid until \(invite.expiresAt); more with spaces host invite-link \(space.id) --token …") }
                             print("end:    spaces host end \(space.id) --token \(space.hostToken)")
                             created.continuation.yield(space)
                             created.continuation.finish()
@@ -193,6 +199,28 @@ struct HostCommand: AsyncParsableCommand {
 }
 
 extension HostCommand {
+    /// `spaces host invite-link`: a new invite to an invite-only Space.
+    struct InviteLink: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "invite-link",
+            abstract: "Mint an invite to an invite-only Space and print the links that carry it."
+        )
+
+        @OptionGroup var space: SpaceAccess
+
+        @Option(help: "Seconds the invite is valid (60…2592000; default a day).")
+        var ttl: Int?
+
+        func run() async throws {
+            let invite = try await self.space.explaining {
+                try await self.space.api().invite(spaceID: self.space.id, token: self.space.credential(), ttlSeconds: self.ttl)
+            }
+            print("page:   \(invite.pageURL)")
+            print("listen: spaces listen \(invite.listenURL)")
+            print("valid until \(invite.expiresAt)")
+        }
+    }
+
     /// What every host command over HTTP needs: the server, the Space and its host token.
     ///
     /// Not ``ClientOptions``: these routes take the Space's host token only (docs/PROTOCOL.md

@@ -12,6 +12,8 @@ struct HostStreamer: Sendable {
     let capacity: Int?
     /// Frames per batch sent to the server (1 = lowest latency).
     let framesPerBatch: Int
+    /// Who may listen.
+    var access: SpaceAccess = .open
 
     struct Status: Sendable {
         var space: CreateSpaceResponse
@@ -24,7 +26,7 @@ struct HostStreamer: Sendable {
     }
 
     /// Runs the whole host session; `onCreated` is called once the Space exists (print the
-    /// listen URL there), `onStatus` about once a second, `onEvent` with every text event of
+    /// listen URL there; an invite-only Space comes with its first invite), `onStatus` about once a second, `onEvent` with every text event of
     /// the publish socket (the conversation: `questions`, `hands`, `reactions`, and the
     /// `applied` or `error` answering an action). Each of `actions` is sent on the publish
     /// socket as text while it is open (docs/PROTOCOL.md §6.3). Returns the final status.
@@ -35,7 +37,7 @@ struct HostStreamer: Sendable {
     /// open is not sent.
     func run(
         source makeSource: @escaping @Sendable () throws -> any PacketSource,
-        onCreated: @Sendable (CreateSpaceResponse) -> Void = { _ in },
+        onCreated: @Sendable (CreateSpaceResponse, InviteResponse?) -> Void = { _, _ in },
         onStatus: @escaping @Sendable (Status) -> Void = { _ in },
         onEvent: @escaping @Sendable (ServerEvent) -> Void = { _ in },
         onFailover: @escaping @Sendable (ServerURL) -> Void = { _ in },
@@ -43,9 +45,11 @@ struct HostStreamer: Sendable {
     ) async throws -> Status {
         let channels = try makeSource().channels
         let space = try await self.api.createSpace(
-            CreateSpaceRequest(title: self.title, capacity: self.capacity, channels: channels), hostKey: self.hostKey
+            CreateSpaceRequest(title: self.title, capacity: self.capacity, channels: channels, access: self.access), hostKey: self.hostKey
         )
-        onCreated(space)
+        // An invite-only Space: the first invite link, for the host to share.
+        let invite = self.access == .invite ? try await self.api.invite(spaceID: space.id, token: space.hostToken) : nil
+        onCreated(space, invite)
         var status = Status(space: space)
         let session = Session(node: self.api.server)
         do {

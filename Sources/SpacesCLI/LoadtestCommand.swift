@@ -135,7 +135,7 @@ struct LoadtestCommand: AsyncParsableCommand {
             hosting = Task {
                 _ = try await streamer.run(
                     source: { try EncodingPacketSource(pcm: TonePCMSource(frequency: 440, seconds: seconds), bitrate: 32_000) },
-                    onCreated: { space in
+                    onCreated: { space, _ in
                         created.continuation.yield(space)
                         created.continuation.finish()
                     }

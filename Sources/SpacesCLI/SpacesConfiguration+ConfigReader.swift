@@ -64,6 +64,10 @@ extension SpacesConfiguration {
         self.limits.waitingPingSeconds = reader.int(forKey: "limits.waitingPingSeconds", default: d.limits.waitingPingSeconds)
         self.limits.linePlacesPerAddress = reader.int(forKey: "limits.linePlacesPerAddress", default: d.limits.linePlacesPerAddress)
         self.limits.connectionsPerAddress = reader.int(forKey: "limits.connectionsPerAddress", default: d.limits.connectionsPerAddress)
+        self.limits.handshakesPerSecondPerAddress = reader.int(
+            forKey: "limits.handshakesPerSecondPerAddress", default: d.limits.handshakesPerSecondPerAddress
+        )
+        self.limits.handshakeBurstPerAddress = reader.int(forKey: "limits.handshakeBurstPerAddress", default: d.limits.handshakeBurstPerAddress)
         self.limits.nodeListeners = reader.int(forKey: "limits.nodeListeners", default: d.limits.nodeListeners)
         self.limits.maxFramesPerPublishBatch = reader.int(
             forKey: "limits.maxFramesPerPublishBatch", default: d.limits.maxFramesPerPublishBatch

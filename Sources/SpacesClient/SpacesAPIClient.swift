@@ -37,6 +37,12 @@ public struct SpacesAPIClient: Sendable {
         try await self.call(.DELETE, "/v1/spaces/\(id)", token: token).decode(SpaceInfo.self)
     }
 
+    /// A signed invite to an invite-only Space, and the links that carry it.
+    public func invite(spaceID: String, token: String, ttlSeconds: Int? = nil) async throws -> InviteResponse {
+        let body = try JSONEncoder().encode(InviteRequest(ttlSeconds: ttlSeconds))
+        return try await self.call(.POST, "/v1/spaces/\(Self.segment(spaceID))/invites", token: token, body: Array(body)).decode(InviteResponse.self)
+    }
+
     // MARK: The host's view and actions (docs/PROTOCOL.md §6.3), with the Space's host token
 
     /// The whole question queue: every open question ranked, and the one on air.

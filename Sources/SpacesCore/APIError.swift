@@ -7,6 +7,12 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable, CaseIterable {
         case badRequest = "bad_request"
         case unauthorized
+        /// A host token past its `exp` (401: mint a new one).
+        case tokenExpired = "token_expired"
+        /// Valid credentials that do not allow this (another host's Space, a right not granted).
+        case forbidden
+        /// An invite-only Space, joined without an invite (or with one that does not verify).
+        case inviteRequired = "invite_required"
         case notFound = "not_found"
         case methodNotAllowed = "method_not_allowed"
         case conflict
@@ -19,18 +25,23 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         case addressShare = "address_share"
         /// The cluster's Redis is unreachable for the moment (503 with Retry-After).
         case unavailable
+        /// The client's address is over its handshakes per second
+        /// (`limits.handshakesPerSecondPerAddress`; 429 with Retry-After).
+        case rateLimited = "rate_limited"
 
         /// The HTTP status that goes with the code.
         public var status: Int {
             switch self {
             case .badRequest, .badTicket: 400
-            case .unauthorized: 401
+            case .unauthorized, .tokenExpired: 401
+            case .forbidden, .inviteRequired: 403
             case .notFound: 404
             case .methodNotAllowed: 405
             case .conflict: 409
             case .gone: 410
             case .payloadTooLarge: 413
             case .upgradeRequired: 426
+            case .rateLimited: 429
             case .waitingRoomFull, .addressShare, .unavailable: 503
             }
         }
@@ -38,7 +49,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var kind: Kind
     public var message: String
-    /// Seconds after which a retry may succeed (`Retry-After`), for 503 answers.
+    /// Seconds after which a retry may succeed (`Retry-After`), for 503 and 429 answers.
     public var retryAfterSeconds: Int?
     /// A signed ticket that keeps the client's place in line when it comes back with `?ticket=`.
     public var ticket: String?

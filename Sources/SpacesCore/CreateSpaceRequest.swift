@@ -7,6 +7,8 @@ public struct CreateSpaceRequest: Codable, Sendable, Equatable {
     public var capacity: Int?
     /// 1 (mono, the default) or 2.
     public var channels: Int?
+    /// `open` (the default) or `invite`: only holders of an invite may listen.
+    public var access: SpaceAccess?
 
     /// Reads a request body. `capacity` and `channels` must be written as JSON integers: the
     /// decoder alone would take `1.0` or `1e6` for an `Int`, and a number in another spelling is
@@ -16,7 +18,7 @@ public struct CreateSpaceRequest: Codable, Sendable, Equatable {
         do {
             request = try JSONDecoder().decode(CreateSpaceRequest.self, from: data)
         } catch {
-            throw APIError(.badRequest, "expected JSON {\"title\": string, \"capacity\": number}")
+            throw APIError(.badRequest, "expected JSON {\"title\": string, \"capacity\": integer, \"channels\": 1 or 2, \"access\": \"open\" or \"invite\"}")
         }
         if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
             for key in ["capacity", "channels"] {
@@ -28,10 +30,11 @@ public struct CreateSpaceRequest: Codable, Sendable, Equatable {
         return request
     }
 
-    public init(title: String, capacity: Int? = nil, channels: Int? = nil) {
+    public init(title: String, capacity: Int? = nil, channels: Int? = nil, access: SpaceAccess? = nil) {
         self.title = title
         self.capacity = capacity
         self.channels = channels
+        self.access = access
     }
 
     /// Checks the request against the server's limits and fills in defaults.
@@ -51,7 +54,7 @@ public struct CreateSpaceRequest: Codable, Sendable, Equatable {
         guard channels == 1 || channels == 2 else {
             throw APIError(.badRequest, "channels must be 1 or 2")
         }
-        return CreateSpaceRequest(title: title, capacity: capacity, channels: channels)
+        return CreateSpaceRequest(title: title, capacity: capacity, channels: channels, access: self.access ?? .open)
     }
 }
 

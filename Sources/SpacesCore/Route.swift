@@ -14,6 +14,8 @@ public enum Route: Sendable, Equatable {
     case hands(spaceID: String)
     /// The host invites a listener whose hand is raised.
     case invite(spaceID: String, listenerID: String)
+    /// The host mints an invite to an invite-only Space (`POST`).
+    case invites(spaceID: String)
     /// The listener page's list of live Spaces.
     case home
     /// The listener page of one Space.
@@ -41,6 +43,8 @@ public enum Route: Sendable, Equatable {
             self = .questions(spaceID: String(parts[2]))
         case 4 where spaces && parts[3] == "hands":
             self = .hands(spaceID: String(parts[2]))
+        case 4 where spaces && parts[3] == "invites":
+            self = .invites(spaceID: String(parts[2]))
         case 6 where spaces && parts[3] == "questions":
             self = .questionAction(spaceID: String(parts[2]), questionID: String(parts[4]), action: String(parts[5]))
         case 6 where spaces && parts[3] == "hands" && parts[5] == "invite":
@@ -54,7 +58,8 @@ extension Route {
     /// The Space a route is about, if any.
     public var spaceID: String? {
         switch self {
-        case .space(let id), .listen(let id), .publish(let id), .questions(let id), .hands(let id), .spacePage(let id): id
+        case .space(let id), .listen(let id), .publish(let id), .questions(let id), .hands(let id), .spacePage(let id),
+            .invites(let id): id
         case .questionAction(let id, _, _), .invite(let id, _): id
         case .health, .metrics, .spaces, .home, .asset, .notFound: nil
         }

@@ -6,11 +6,13 @@ import Foundation
 /// Wire form: `base64url(payload) "." base64url(HMAC-SHA256(key, payload))`, where the payload is
 /// `u8 kind, u64 value, u64 issuedMicros, u64 expiresMicros, u8 idLength, Space id` (big-endian).
 /// For a ticket `value` is the holder's original arrival time (Unix µs), so it keeps its place in
-/// line; for a resume token it is the listener id.
+/// line; for a resume token it is the listener id; for an invite (to an invite-only Space) it is
+/// a random number naming the invite.
 public struct SignedToken: Sendable, Equatable {
     public enum Kind: UInt8, Sendable {
         case ticket = 1
         case resume = 2
+        case invite = 3
     }
 
     public var kind: Kind

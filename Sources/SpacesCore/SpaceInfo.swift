@@ -11,6 +11,8 @@ public struct SpaceInfo: Codable, Sendable, Equatable {
     public var capacity: Int
     /// ISO 8601, UTC.
     public var createdAt: String
+    /// `open` or `invite` (absent from nodes before invites: open).
+    public var access: SpaceAccess?
     /// In a cluster: where to listen, on a live node with room (absent on a single node).
     public var listenURL: String?
     /// In a cluster: the WebSocket bases (`ws://host:port`) of the live nodes, at most 64,
@@ -19,8 +21,9 @@ public struct SpaceInfo: Codable, Sendable, Equatable {
 
     public init(
         id: String, title: String, state: SpaceState, listeners: Int, waiting: Int = 0, dropped: Int = 0, capacity: Int,
-        createdAt: String, listenURL: String? = nil
+        createdAt: String, listenURL: String? = nil, access: SpaceAccess? = nil
     ) {
+        self.access = access
         self.listenURL = listenURL
         self.id = id
         self.title = title

@@ -215,6 +215,17 @@ public struct SpacesConfiguration: Sendable, Equatable {
         /// did). A venue behind one NAT needs one connection per person listening; a few
         /// thousand is a large hall. Trusted proxies are not counted. 0 turns it off.
         public var connectionsPerAddress = 4_000
+        /// `limits.handshakesPerSecondPerAddress`, default 50, with a burst of
+        /// `limits.handshakeBurstPerAddress`, default 500: listen handshakes (WebSocket upgrades)
+        /// one source address (an IPv4 address, an IPv6 /64) may start on a node; past it 429
+        /// `rate_limited` and `Retry-After`, before anything else is checked. A handshake costs
+        /// the node ~130 µs of CPU (`Bench/Commands/Handshakes`), so one machine that can open
+        /// thousands a second would spend the whole join budget; 50/s is under 1 % of a node's.
+        /// The burst lets a venue behind one NAT join at once when the Space starts (the same
+        /// 500 as its share of the line), and resume together when a node dies. Trusted proxies
+        /// are not counted; the client they name is. 0 turns it off.
+        public var handshakesPerSecondPerAddress = 50
+        public var handshakeBurstPerAddress = 500
         /// `limits.nodeListeners`, default 100 000: the listener slots of one node; past it joins
         /// wait in line (file descriptors and memory, not CPU, bind this first).
         public var nodeListeners = 100_000

@@ -67,6 +67,8 @@ final class AdmissionGate: Sendable {
     private let claiming = Mutex<[String: Int]>([:])
     /// Listeners whose slot is still held by their (alive) old node: told to try again.
     private let notYet = Mutex<[UInt64: UInt64]>([:])
+    /// Listen handshakes per source address (`limits.handshakesPerSecondPerAddress`).
+    private let handshakeRates: Mutex<AddressRates>
 
     init(configuration: SpacesConfiguration, metrics: ServerMetrics) {
         self.slotSpare = configuration.cluster.slotSpare
@@ -83,6 +85,10 @@ final class AdmissionGate: Sendable {
             clustered: configuration.cluster.isEnabled
         )
         lines.linePlacesPerAddress = configuration.limits.linePlacesPerAddress
+        self.handshakeRates = Mutex(AddressRates(
+            ratePerSecond: Double(configuration.limits.handshakesPerSecondPerAddress),
+            burst: Double(configuration.limits.handshakeBurstPerAddress)
+        ))
         self.controller = Mutex(AdmissionController(configuration: lines, nowMicros: WallClock.nowMicros()))
         self.epoch = configuration.cluster.isEnabled ? UInt32.random(in: 1...UInt32.max) : 0
         self.nextConnection = Atomic(UInt64(self.epoch) << 32)
@@ -280,9 +286,19 @@ final class AdmissionGate: Sendable {
 
     /// Checks a listener's `ticket`/`resume` and whether it would get a place; the error is the
     /// HTTP answer (400 for a bad token, 503 with a ticket when the line is full).
-    func plan(space: LiveSpace, query: [String: String], source: SourceAddress? = nil) -> Result<Plan, APIError> {
+    /// `rated`: the source's handshakes count against `limits.handshakesPerSecondPerAddress`
+    /// (not when it is a trusted proxy that named nobody behind it).
+    func plan(space: LiveSpace, query: [String: String], source: SourceAddress? = nil, rated: Bool = true) -> Result<Plan, APIError> {
         let now = WallClock.nowMicros()
         var plan = Plan(arrivalMicros: now, source: source)
+        // First and cheapest: a flood from one address is turned away before any token is
+        // verified or the line is asked.
+        if rated, let source, let wait = self.handshakeRates.withLock({ $0.take(source, nowMicros: now) }) {
+            return .failure(APIError(
+                .rateLimited, "too many handshakes from your address; try again in a moment",
+                retryAfterSeconds: Int((wait + 999_999) / 1_000_000)
+            ))
+        }
         if let ticket = query["ticket"] {
             do {
                 let token = try self.signer.verify(ticket, kind: .ticket, spaceID: space.id, nowMicros: now)
@@ -298,6 +314,9 @@ final class AdmissionGate: Sendable {
             } catch {
                 return .failure(APIError(.badTicket, "resume token refused: \(error.description)"))
             }
+        }
+        if space.access == .invite, let refused = self.inviteRefusal(space: space, query: query, now: now) {
+            return .failure(refused)
         }
         if let listener = plan.resumeListenerID, let until = self.notYet.withLock({ $0[listener] }), until > now {
             return .failure(APIError(
@@ -321,6 +340,32 @@ final class AdmissionGate: Sendable {
             ))
         }
         return .success(plan)
+    }
+
+    /// An invite-only Space lets in a holder of a valid invite, and a holder of a ticket or
+    /// resume token it issued (verified above: those were only ever given to someone who came
+    /// with an invite, and they are what the client comes back with); nobody else.
+    private func inviteRefusal(space: LiveSpace, query: [String: String], now: UInt64) -> APIError? {
+        guard let invite = query["invite"] else {
+            if query["ticket"] != nil || query["resume"] != nil { return nil }
+            return APIError(.inviteRequired, "this Space is invite-only: listen with the link its host shared")
+        }
+        do {
+            _ = try self.signer.verify(invite, kind: .invite, spaceID: space.id, nowMicros: now)
+            return nil
+        } catch {
+            return APIError(.inviteRequired, "invite refused: \(error.description)")
+        }
+    }
+
+    /// A signed invite to `space`, valid for `seconds`.
+    func invite(space: LiveSpace, seconds: Int) -> (token: String, expiresMicros: UInt64) {
+        let now = WallClock.nowMicros()
+        let expires = now + UInt64(seconds) * 1_000_000
+        let token = self.signer.sign(SignedToken(
+            kind: .invite, spaceID: space.id, value: UInt64.random(in: 1...UInt64.max), issuedMicros: now, expiresMicros: expires
+        ))
+        return (token, expires)
     }
 
     static let overShareMessage = "too many places in line are held from your address; come back later"

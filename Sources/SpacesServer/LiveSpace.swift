@@ -12,6 +12,10 @@ public final class LiveSpace: Sendable {
     public let channels: Int
     public let capacity: Int
     public let createdAt: Date
+    /// Who may listen.
+    public let access: SpaceAccess
+    /// The host that created it (a host token's subject; empty for the operator's key).
+    public let owner: String
     /// The host token, on the node that created the Space ("" on the others).
     let hostToken: String
     /// SHA-256 of the host token, hex: what every node checks a host's token against.
@@ -40,8 +44,10 @@ public final class LiveSpace: Sendable {
     init(
         id: String, title: String, channels: Int, capacity: Int, hostToken: String, createdAt: Date = Date(),
         conversation: SpacesConfiguration.Conversation = .init(), origin: String = "", broker: (any Broker)? = nil,
-        hostTokenDigest: String? = nil
+        hostTokenDigest: String? = nil, access: SpaceAccess = .open, owner: String = ""
     ) {
+        self.access = access
+        self.owner = owner
         self.conversation = LiveConversation(settings: conversation, spaceID: id, broker: broker)
         self.hostTokenDigest = hostTokenDigest ?? Token.digest(hostToken)
         self.origin = origin
@@ -73,7 +79,7 @@ public final class LiveSpace: Sendable {
         SpaceInfo(
             id: self.id, title: self.title, state: self.state, listeners: self.listenerCount,
             waiting: self.waiting, dropped: self.droppedBatches, capacity: self.capacity,
-            createdAt: WallClock.iso8601(self.createdAt)
+            createdAt: WallClock.iso8601(self.createdAt), access: self.access
         )
     }
 
@@ -130,7 +136,7 @@ public final class LiveSpace: Sendable {
         SpaceRecord(
             id: self.id, title: self.title, state: self.state, capacity: self.capacity, channels: self.channels,
             origin: self.origin, createdMicros: UInt64(max(0, self.createdAt.timeIntervalSince1970 * 1_000_000)),
-            endedMicros: self.endedAt, hostTokenDigest: self.hostTokenDigest
+            endedMicros: self.endedAt, hostTokenDigest: self.hostTokenDigest, access: self.access, owner: self.owner
         )
     }
 

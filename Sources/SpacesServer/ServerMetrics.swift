@@ -14,6 +14,7 @@ public final class ServerMetrics: Sendable {
     let refusedWaitingRoomFull: Counter
     let refusedOther: Counter
     let refusedAddressShare: Counter
+    let refusedRateLimited: Counter
     let connectionsRefused: Counter
     let evictions: Counter
     let framesRelayed: Counter
@@ -39,6 +40,7 @@ public final class ServerMetrics: Sendable {
     public enum Refusal {
         case waitingRoomFull
         case addressShare
+        case rateLimited
         case other
 
         /// The refusal an HTTP answer to a listen or publish request counts as.
@@ -46,6 +48,7 @@ public final class ServerMetrics: Sendable {
             switch kind {
             case .waitingRoomFull: self = .waitingRoomFull
             case .addressShare: self = .addressShare
+            case .rateLimited: self = .rateLimited
             default: self = .other
             }
         }
@@ -64,6 +67,9 @@ public final class ServerMetrics: Sendable {
         self.refusedOther = registry.makeCounter(name: "spaces_joins_refused_total", labels: [("reason", "other")], help: "Joins refused")
         self.refusedAddressShare = registry.makeCounter(
             name: "spaces_joins_refused_total", labels: [("reason", "address_share")], help: "Joins refused"
+        )
+        self.refusedRateLimited = registry.makeCounter(
+            name: "spaces_joins_refused_total", labels: [("reason", "rate_limited")], help: "Joins refused"
         )
         self.connectionsRefused = registry.makeCounter(
             name: "spaces_connections_refused_total", help: "Connections closed on accept: their address held limits.connectionsPerAddress"
@@ -112,6 +118,7 @@ public final class ServerMetrics: Sendable {
         switch reason {
         case .waitingRoomFull: self.refusedWaitingRoomFull.increment()
         case .addressShare: self.refusedAddressShare.increment()
+        case .rateLimited: self.refusedRateLimited.increment()
         case .other: self.refusedOther.increment()
         }
     }

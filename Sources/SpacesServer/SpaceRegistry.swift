@@ -19,8 +19,9 @@ public final class SpaceRegistry: Sendable {
         self.broker = broker
     }
 
-    /// Creates a live Space from a validated request.
-    func create(_ request: CreateSpaceRequest) throws(APIError) -> LiveSpace {
+    /// Creates a live Space from a validated request, for `owner` (a host token's subject; empty
+    /// for the operator's key).
+    func create(_ request: CreateSpaceRequest, owner: String = "") throws(APIError) -> LiveSpace {
         let request = try request.validated(limits: self.limits)
         let space = LiveSpace(
             // 48 random bits on its own; 64 in a cluster, where the directory also refuses a
@@ -32,7 +33,9 @@ public final class SpaceRegistry: Sendable {
             hostToken: Token.random(bytes: 24),
             conversation: self.conversation,
             origin: self.broker?.nodeID ?? "",
-            broker: self.broker
+            broker: self.broker,
+            access: request.access ?? .open,
+            owner: owner
         )
         let maxLive = self.limits.maxLive
         let added: Bool = self.spaces.withLock { spaces in
@@ -52,7 +55,8 @@ public final class SpaceRegistry: Sendable {
         let space = LiveSpace(
             id: record.id, title: record.title, channels: record.channels, capacity: record.capacity, hostToken: "",
             createdAt: Date(timeIntervalSince1970: Double(record.createdMicros) / 1_000_000), conversation: self.conversation,
-            origin: record.origin, broker: self.broker, hostTokenDigest: record.hostTokenDigest
+            origin: record.origin, broker: self.broker, hostTokenDigest: record.hostTokenDigest, access: record.access,
+            owner: record.owner
         )
         if record.state == .ended { _ = space.markEnded() }
         return self.spaces.withLock { spaces in

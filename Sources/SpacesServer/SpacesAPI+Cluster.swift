@@ -7,12 +7,35 @@ import SpacesCore
 extension SpacesAPI {
     /// Answers a request; on an embedded node at once, in a cluster after the directory's part.
     func respond(_ head: HTTPRequestHead, body: ByteBuffer?, peer: SocketAddress? = nil, on eventLoop: any EventLoop) -> EventLoopFuture<HTTPAnswer> {
-        if let answer = self.converse(head, on: eventLoop) { return answer }
-        guard let broker = self.registry.broker else { return eventLoop.makeSucceededFuture(self.answer(head, body: body, peer: peer)) }
         let route = Route(path: RequestTarget(head.uri).path)
+        // Only the host's routes look at who is calling (a host token is checked
+        // asynchronously); listeners and the page never wait for it.
+        guard Self.isHostRoute(route, head.method), let authority = self.authority else {
+            return self.respond(head, route: route, body: body, peer: peer, caller: .anonymous, on: eventLoop)
+        }
+        return authority.caller(head, on: eventLoop).flatMap { caller in
+            self.respond(head, route: route, body: body, peer: peer, caller: caller, on: eventLoop)
+        }
+    }
+
+    /// Routes whose answer depends on the caller's credentials.
+    static func isHostRoute(_ route: Route, _ method: HTTPMethod) -> Bool {
+        switch (route, method) {
+        case (.spaces, .POST), (.space, .DELETE), (.invites, .POST), (.questions, _), (.hands, _), (.questionAction, _), (.invite, _): true
+        default: false
+        }
+    }
+
+    private func respond(
+        _ head: HTTPRequestHead, route: Route, body: ByteBuffer?, peer: SocketAddress?, caller: Caller, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<HTTPAnswer> {
+        if let answer = self.converse(head, caller: caller, on: eventLoop) { return answer }
+        guard let broker = self.registry.broker else {
+            return eventLoop.makeSucceededFuture(self.answer(head, body: body, peer: peer, caller: caller))
+        }
         switch (route, head.method) {
         case (.spaces, .POST):
-            let (answer, space) = self.create(head, body: body)
+            let (answer, space) = self.create(head, body: body, caller: caller)
             guard let space else { return eventLoop.makeSucceededFuture(answer) }
             // Answered once the directory has it, so that every node knows it when the host
             // and the listeners arrive.
@@ -35,9 +58,9 @@ extension SpacesAPI {
                 HTTPAnswer(APIError(.unavailable, "the cluster's directory is unavailable; try again", retryAfterSeconds: 2))
             }
         default:
-            guard let id = route.spaceID else { return eventLoop.makeSucceededFuture(self.answer(head, body: body, peer: peer)) }
-            return self.resolve(id, on: eventLoop).map { _ in self.answer(head, body: body, peer: peer) }
-                .recover { _ in self.answer(head, body: body, peer: peer) }
+            guard let id = route.spaceID else { return eventLoop.makeSucceededFuture(self.answer(head, body: body, peer: peer, caller: caller)) }
+            return self.resolve(id, on: eventLoop).map { _ in self.answer(head, body: body, peer: peer, caller: caller) }
+                .recover { _ in self.answer(head, body: body, peer: peer, caller: caller) }
         }
     }
 
@@ -84,14 +107,17 @@ extension SpacesAPI {
     }
 
     private func list(broker: any Broker, on eventLoop: any EventLoop) -> EventLoopFuture<HTTPAnswer> {
-        broker.records(on: eventLoop).flatMap { records in
-            broker.listenerCounts(ids: records.map(\.id), on: eventLoop).map { counts in
+        broker.records(on: eventLoop).flatMap { all in
+            // Invite-only Spaces are not advertised.
+            let records = all.filter { $0.access == .open }
+            return broker.listenerCounts(ids: records.map(\.id), on: eventLoop).map { counts in
                 let infos = records.map { record in
                     let local = self.registry.space(id: record.id)
                     return SpaceInfo(
                         id: record.id, title: record.title, state: local?.state == .ended ? .ended : record.state,
                         listeners: counts[record.id] ?? 0, waiting: local?.waiting ?? 0, dropped: local?.droppedBatches ?? 0,
-                        capacity: record.capacity, createdAt: WallClock.iso8601(Date(timeIntervalSince1970: Double(record.createdMicros) / 1_000_000))
+                        capacity: record.capacity, createdAt: WallClock.iso8601(Date(timeIntervalSince1970: Double(record.createdMicros) / 1_000_000)),
+                        access: record.access
                     )
                 }
                 return self.json(.ok, SpaceList(spaces: infos))

@@ -23,6 +23,9 @@ struct SpacesAPI: Sendable {
     let logger: Logger
     /// `server.trustedProxies`, parsed.
     var trustedProxies: [AddressRange] = []
+    /// Checks host tokens; set when the node starts (nil: only the operator's key and Spaces'
+    /// host tokens are known).
+    var authority: HostAuthority?
     /// The port the node is bound to (0 until it is).
     let port: BoundPort
 
@@ -36,8 +39,9 @@ struct SpacesAPI: Sendable {
             guard head.method == .GET else { return .failure(APIError(.methodNotAllowed, "use GET")) }
             guard let space = self.registry.space(id: id) else { return .failure(Self.noSuchSpace(id)) }
             guard space.state == .live else { return .failure(APIError(.gone, "the Space has ended")) }
-            let source = peer.flatMap { self.clientAddress(peer: $0, headers: head.headers) }
-            return self.gate.plan(space: space, query: target.query, source: source).map { .listen(space, $0) }
+            let client = peer.flatMap { self.clientAddress(peer: $0, headers: head.headers) }
+            return self.gate.plan(space: space, query: target.query, source: client?.source, rated: client?.isTrusted == false)
+                .map { .listen(space, $0) }
         case .publish(let id):
             guard head.method == .GET else { return .failure(APIError(.methodNotAllowed, "use GET")) }
             guard let space = self.registry.space(id: id) else { return .failure(Self.noSuchSpace(id)) }
@@ -53,20 +57,24 @@ struct SpacesAPI: Sendable {
     }
 
     /// Who a request comes from: its peer, or the client a trusted proxy names in
-    /// `X-Forwarded-For` (every such header, in order, comma-separated entries).
-    func clientAddress(peer: SocketAddress, headers: HTTPHeaders) -> SourceAddress? {
+    /// `X-Forwarded-For` (every such header, in order, comma-separated entries); `isTrusted`
+    /// when that is a trusted proxy itself (nobody behind it was named).
+    func clientAddress(peer: SocketAddress, headers: HTTPHeaders) -> (source: SourceAddress, isTrusted: Bool)? {
         guard let bytes = peer.bytes else { return nil }
         var client = bytes
+        var isTrusted = false
         // Anyone else's header is not even read: this is on every join's path.
         if self.trustedProxies.contains(where: { $0.contains(bytes) }) {
             let forwarded = headers["x-forwarded-for"].flatMap { $0.split(separator: ",") }.map { AddressRange.bytes(ofAddress: String($0)) }
             client = AddressRange.client(peer: bytes, forwardedFor: forwarded, trusted: self.trustedProxies)
+            isTrusted = self.trustedProxies.contains(where: { $0.contains(client) })
         }
-        return SourceAddress(bytes: client)
+        return SourceAddress(bytes: client).map { ($0, isTrusted) }
     }
 
-    /// Answers a plain HTTP request.
-    func answer(_ head: HTTPRequestHead, body: ByteBuffer?, peer: SocketAddress? = nil) -> HTTPAnswer {
+    /// Answers a plain HTTP request from `caller` (``SpacesAPI/respond(_:body:peer:on:)``
+    /// finds who that is).
+    func answer(_ head: HTTPRequestHead, body: ByteBuffer?, peer: SocketAddress? = nil, caller: Caller = .anonymous) -> HTTPAnswer {
         let target = RequestTarget(head.uri)
         switch (Route(path: target.path), head.method) {
         case (.health, .GET), (.health, .HEAD):
@@ -75,14 +83,17 @@ struct SpacesAPI: Sendable {
             self.refreshGauges()
             return HTTPAnswer(status: .ok, body: self.metrics.registry.emitToString(), contentType: "text/plain; version=0.0.4")
         case (.spaces, .GET):
-            return self.json(.ok, SpaceList(spaces: self.registry.all().map(\.info)))
+            // Invite-only Spaces are not advertised.
+            return self.json(.ok, SpaceList(spaces: self.registry.all().filter { $0.access == .open }.map(\.info)))
         case (.spaces, .POST):
-            return self.create(head, body: body).answer
+            return self.create(head, body: body, caller: caller).answer
         case (.space(let id), .GET):
             guard let space = self.registry.space(id: id) else { return HTTPAnswer(Self.noSuchSpace(id)) }
             return self.json(.ok, space.info)
         case (.space(let id), .DELETE):
-            return self.end(id: id, head: head)
+            return self.end(id: id, caller: caller)
+        case (.invites(let id), .POST):
+            return self.invite(id: id, head: head, body: body, caller: caller)
         case (.listen, _), (.publish, _):
             switch self.upgrade(head, peer: peer) {
             case .failure(let error):
@@ -104,9 +115,13 @@ struct SpacesAPI: Sendable {
         }
     }
 
-    func create(_ head: HTTPRequestHead, body: ByteBuffer?) -> (answer: HTTPAnswer, space: LiveSpace?) {
-        guard let key = Self.bearer(head.headers), Token.constantTimeEquals(key, self.configuration.server.hostKey) else {
-            return (HTTPAnswer(APIError(.unauthorized, "creating a Space needs the host key")), nil)
+    func create(_ head: HTTPRequestHead, body: ByteBuffer?, caller: Caller) -> (answer: HTTPAnswer, space: LiveSpace?) {
+        let owner: String
+        switch caller {
+        case .operatorKey: owner = ""
+        case .host(let claims) where claims.rights.contains(.create): owner = claims.subject
+        default:
+            return (HTTPAnswer(caller.refusal(.create, needs: "creating a Space needs the host key or a host token that may create")), nil)
         }
         let request: CreateSpaceRequest
         do {
@@ -115,33 +130,60 @@ struct SpacesAPI: Sendable {
             return (HTTPAnswer(error), nil)
         }
         do {
-            let space = try self.registry.create(request)
+            let space = try self.registry.create(request, owner: owner)
             self.gate.open(space)
             self.metrics.spacesCreated.increment()
             let base = self.baseURL(head)
-            self.logger.info("space created", metadata: ["space": "\(space.id)", "title": "\(space.title)"])
+            self.logger.info("space created", metadata: ["space": "\(space.id)", "title": "\(space.title)", "owner": "\(owner)"])
             return (self.json(.created, CreateSpaceResponse(
                 id: space.id, title: space.title, hostToken: space.hostToken,
                 listenURL: "\(base)/v1/spaces/\(space.id)/listen",
                 publishURL: "\(base)/v1/spaces/\(space.id)/publish",
-                pageURL: "\(base.hasPrefix("wss://") ? "https://" + base.dropFirst(6) : "http://" + base.dropFirst(5))/s/\(space.id)"
+                pageURL: "\(Self.pageBase(base))/s/\(space.id)"
             )), space)
         } catch {
             return (HTTPAnswer(error), nil)
         }
     }
 
-    private func end(id: String, head: HTTPRequestHead) -> HTTPAnswer {
+    /// `https://host` for a `wss://host` base, `http://` for `ws://`: where the page is.
+    static func pageBase(_ base: String) -> String {
+        base.hasPrefix("wss://") ? "https://" + base.dropFirst(6) : "http://" + base.dropFirst(5)
+    }
+
+    private func end(id: String, caller: Caller) -> HTTPAnswer {
         guard let space = self.registry.space(id: id) else { return HTTPAnswer(Self.noSuchSpace(id)) }
-        guard let token = Self.bearer(head.headers),
-            space.isHostToken(token) || Token.constantTimeEquals(token, self.configuration.server.hostKey)
-        else {
-            return HTTPAnswer(APIError(.unauthorized, "ending a Space needs its host token or the host key"))
+        guard caller.may(.end, on: space) else {
+            return HTTPAnswer(caller.refusal(.end, needs: "ending a Space needs its host token, the host key or its host's token"))
         }
         if self.endLocally(space) {
             self.registry.broker?.ended(space)
         }
         return self.json(.ok, space.info)
+    }
+
+    /// Mints an invite to an invite-only Space, for its host (or the operator).
+    private func invite(id: String, head: HTTPRequestHead, body: ByteBuffer?, caller: Caller) -> HTTPAnswer {
+        guard let space = self.registry.space(id: id) else { return HTTPAnswer(Self.noSuchSpace(id)) }
+        guard caller.may(.moderate, on: space) else {
+            return HTTPAnswer(caller.refusal(.moderate, needs: "an invite needs this Space's host token, the host key or its host's token"))
+        }
+        guard space.state == .live else { return HTTPAnswer(APIError(.gone, "the Space has ended")) }
+        guard space.access == .invite else { return HTTPAnswer(APIError(.conflict, "this Space is open: anyone with its link may listen")) }
+        let seconds: Int
+        do {
+            seconds = try InviteRequest.decode(Data(body?.readableBytesView ?? ByteBuffer().readableBytesView))
+        } catch {
+            return HTTPAnswer(error)
+        }
+        let (token, expires) = self.gate.invite(space: space, seconds: seconds)
+        let base = self.baseURL(head)
+        return self.json(.created, InviteResponse(
+            invite: token,
+            listenURL: "\(base)/v1/spaces/\(space.id)/listen?invite=\(token)",
+            pageURL: "\(Self.pageBase(base))/s/\(space.id)?invite=\(token)",
+            expiresAt: WallClock.iso8601(Date(timeIntervalSince1970: Double(expires) / 1_000_000))
+        ))
     }
 
     /// Ends `space` on this node: its listeners are told, its line is closed. True for the call
@@ -158,7 +200,7 @@ struct SpacesAPI: Sendable {
 
     /// Answers the host's conversation routes (the queue, the hands, an action on either) once
     /// the conversation decided (in a cluster, Redis); nil for any other request.
-    func converse(_ head: HTTPRequestHead, on eventLoop: any EventLoop) -> EventLoopFuture<HTTPAnswer>? {
+    func converse(_ head: HTTPRequestHead, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<HTTPAnswer>? {
         let answer: @Sendable (LiveSpace) -> EventLoopFuture<HTTPAnswer>
         let id: String
         switch (Route(path: RequestTarget(head.uri).path), head.method) {
@@ -184,8 +226,10 @@ struct SpacesAPI: Sendable {
         }
         return self.resolve(id, on: eventLoop).recover { _ in self.registry.space(id: id) }.flatMap { space in
             guard let space else { return eventLoop.makeSucceededFuture(HTTPAnswer(Self.noSuchSpace(id))) }
-            guard let token = Self.bearer(head.headers), space.isHostToken(token) else {
-                return eventLoop.makeSucceededFuture(HTTPAnswer(APIError(.unauthorized, "the conversation's host view needs this Space's host token")))
+            guard caller.may(.moderate, on: space) else {
+                return eventLoop.makeSucceededFuture(HTTPAnswer(caller.refusal(
+                    .moderate, needs: "the conversation's host view needs this Space's host token or its host's token"
+                )))
             }
             return answer(space).flatMapErrorThrowing { error in
                 let error = error as? QuestionQueueError ?? .unavailable

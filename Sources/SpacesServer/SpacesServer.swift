@@ -72,6 +72,9 @@ public final class SpacesServer: Service, Sendable {
             guard let range = AddressRange(parsing: text) else { throw AddressRange.Invalid(text: text) }
             return range
         }
+        if !self.configuration.server.hostKey.isEmpty {
+            api.authority = await HostAuthority(operatorKey: self.configuration.server.hostKey)
+        }
         let configuration = self.configuration
         let shares = ConnectionShares(limit: configuration.limits.connectionsPerAddress, trusted: api.trustedProxies)
         self.connectionShares.withLock { $0 = shares }

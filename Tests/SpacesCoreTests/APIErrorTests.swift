@@ -8,6 +8,9 @@ final class APIErrorTests: XCTestCase {
         let expected: [APIError.Kind: (status: Int, code: String)] = [
             .badRequest: (400, "bad_request"),
             .unauthorized: (401, "unauthorized"),
+            .tokenExpired: (401, "token_expired"),
+            .forbidden: (403, "forbidden"),
+            .inviteRequired: (403, "invite_required"),
             .notFound: (404, "not_found"),
             .methodNotAllowed: (405, "method_not_allowed"),
             .conflict: (409, "conflict"),
@@ -18,6 +21,7 @@ final class APIErrorTests: XCTestCase {
             .waitingRoomFull: (503, "waiting_room_full"),
             .addressShare: (503, "address_share"),
             .unavailable: (503, "unavailable"),
+            .rateLimited: (429, "rate_limited"),
         ]
         XCTAssertEqual(APIError.Kind.allCases.count, expected.count)
         for kind in APIError.Kind.allCases {

@@ -27,7 +27,10 @@ final class CreateSpaceRequestTests: XCTestCase {
 
     func testDefaultsFilledIn() throws {
         let result = try CreateSpaceRequest(title: "Morning show").validated(limits: self.limits)
-        XCTAssertEqual(result, CreateSpaceRequest(title: "Morning show", capacity: 10_000, channels: 1))
+        XCTAssertEqual(result, CreateSpaceRequest(title: "Morning show", capacity: 10_000, channels: 1, access: .open))
+        XCTAssertEqual(try CreateSpaceRequest(title: "x", access: .invite).validated(limits: self.limits).access, .invite)
+        XCTAssertEqual(try CreateSpaceRequest.decode(Data(#"{"title":"x","access":"invite"}"#.utf8)).access, .invite)
+        XCTAssertThrowsError(try CreateSpaceRequest.decode(Data(#"{"title":"x","access":"secret"}"#.utf8)), "an unknown access is refused")
 
         var custom = SpacesConfiguration.Spaces()
         custom.defaultCapacity = 25

@@ -49,6 +49,16 @@ final class RateEstimatorTests: XCTestCase {
         XCTAssertEqual(rate, 10, accuracy: 0.01)
     }
 
+    /// Places freed two at a time every 7 s: 2 per 7 s, however the first pair falls.
+    func testEventsInBlocksCountOnlyThoseAfterTheOldestInstant() throws {
+        let estimator = self.estimator(at: [self.t0, self.t0, self.t0 + 7_000_000, self.t0 + 7_000_000])
+        let rate = try XCTUnwrap(estimator.perSecond(nowMicros: self.t0 + 7_000_000))
+        XCTAssertEqual(rate, 2.0 / 7, accuracy: 1e-9)
+        // With events spread out, the same as counting all but one.
+        let spread = self.estimator(at: [self.t0, self.t0 + 1_000_000, self.t0 + 2_000_000])
+        XCTAssertEqual(try XCTUnwrap(spread.perSecond(nowMicros: self.t0 + 2_000_000)), 1, accuracy: 1e-9)
+    }
+
     func testRateOfEvenlySpacedEventsIsAboutTheSpacing() throws {
         // 10 events 100 ms apart, read one spacing after the last: about 10/s whichever way the
         // fence posts are counted.

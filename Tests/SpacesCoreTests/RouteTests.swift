@@ -17,6 +17,8 @@ final class RouteTests: XCTestCase {
         )
         XCTAssertEqual(Route(path: "/v1/spaces/3f9a1c/hands"), .hands(spaceID: "3f9a1c"))
         XCTAssertEqual(Route(path: "/v1/spaces/3f9a1c/hands/k2/invite"), .invite(spaceID: "3f9a1c", listenerID: "k2"))
+        XCTAssertEqual(Route(path: "/v1/spaces/3f9a1c/invites"), .invites(spaceID: "3f9a1c"))
+        XCTAssertEqual(Route(path: "/v1/spaces/3f9a1c/invites").spaceID, "3f9a1c")
         XCTAssertEqual(Route(path: "/"), .home)
         XCTAssertEqual(Route(path: "/s/3f9a1c"), .spacePage(spaceID: "3f9a1c"))
         XCTAssertEqual(Route(path: "/web/listener.js"), .asset(name: "listener.js"))

@@ -101,11 +101,21 @@ final class SignedTokenTests: XCTestCase {
         ]
         for id in ids {
             XCTAssertLessThanOrEqual(id.utf8.count, 255)
-            for kind in [SignedToken.Kind.ticket, .resume] {
+            for kind in [SignedToken.Kind.ticket, .resume, .invite] {
                 let token = SignedToken(kind: kind, spaceID: id, value: 7, issuedMicros: self.t0, expiresMicros: self.t0 + 1)
                 let verified = try self.signer.verify(self.signer.sign(token), kind: kind, spaceID: id, nowMicros: self.t0)
                 XCTAssertEqual(verified, token, id)
                 XCTAssertEqual(verified.spaceID.utf8.count, id.utf8.count)
+            }
+        }
+    }
+
+    func testAnInviteIsNotATicketOrAResumeToken() throws {
+        let invite = self.signer.sign(SignedToken(kind: .invite, spaceID: "s", value: 9, issuedMicros: self.t0, expiresMicros: self.t0 + 60))
+        XCTAssertEqual(try self.signer.verify(invite, kind: .invite, spaceID: "s", nowMicros: self.t0).value, 9)
+        for kind in [SignedToken.Kind.ticket, .resume] {
+            XCTAssertThrowsError(try self.signer.verify(invite, kind: kind, spaceID: "s", nowMicros: self.t0)) { error in
+                XCTAssertEqual(error as? SignedToken.Invalid, .wrongKind)
             }
         }
     }

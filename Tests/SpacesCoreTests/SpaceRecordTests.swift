@@ -15,16 +15,31 @@ final class SpaceRecordTests: XCTestCase {
 
     func testARecordWithAMissingOrBadFieldIsRefused() {
         let fields = Dictionary(uniqueKeysWithValues: self.record.fields)
-        for key in ["v", "id", "title", "state", "capacity", "channels", "origin", "created", "host"] {
+        for key in ["v", "id", "title", "state", "capacity", "channels", "origin", "created", "host", "access"] {
             var missing = fields
             missing[key] = nil
             XCTAssertNil(SpaceRecord(fields: missing), key)
         }
-        for (key, value) in [("v", "2"), ("state", "paused"), ("capacity", "0"), ("channels", "3"), ("host", "abc"), ("created", "-1")] {
+        for (key, value) in [("v", "3"), ("access", "secret"), ("state", "paused"), ("capacity", "0"), ("channels", "3"), ("host", "abc"), ("created", "-1")] {
             var bad = fields
             bad[key] = value
             XCTAssertNil(SpaceRecord(fields: bad), "\(key)=\(value)")
         }
+    }
+
+    func testAccessAndOwnerReadBackAndAVersion1RecordIsOpen() {
+        var gated = self.record
+        gated.access = .invite
+        gated.owner = "alice"
+        XCTAssertEqual(SpaceRecord(fields: Dictionary(uniqueKeysWithValues: gated.fields)), gated)
+        // A record written by a node of format 1 has neither field: open, the operator's.
+        var old = Dictionary(uniqueKeysWithValues: gated.fields)
+        old["v"] = "1"
+        old["access"] = nil
+        old["owner"] = nil
+        let read = SpaceRecord(fields: old)
+        XCTAssertEqual(read?.access, .open)
+        XCTAssertEqual(read?.owner, "")
     }
 
     func testTheDigestIsSHA256() {

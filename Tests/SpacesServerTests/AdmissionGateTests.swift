@@ -185,6 +185,115 @@ final class AdmissionGateTests: XCTestCase {
         await node.stop()
     }
 
+    func testOneAddressGetsItsBurstOfHandshakesThen429WhileAnotherAddressAndAProxysClientsGetIn() async throws {
+        let node = try await TestServer.start {
+            $0.limits.handshakesPerSecondPerAddress = 1
+            $0.limits.handshakeBurstPerAddress = 3
+            $0.server.trustedProxies = ["127.0.0.1"]
+        }
+        let space = try await node.createSpace(capacity: 100)
+        let url = try node.url("/v1/spaces/\(space.id)/listen")
+        var joined: [TestListener] = []
+        var refusals: [WebSocketClient.Refused] = []
+        for _ in 0..<6 {
+            do {
+                joined.append(try await TestListener.connect(url, from: "127.0.0.2"))
+            } catch let refusal as WebSocketClient.Refused {
+                refusals.append(refusal)
+            }
+        }
+        // 6 handshakes well within a second: the burst of 3, at most one more from the rate.
+        XCTAssertTrue((3...4).contains(joined.count), "\(joined.count) joined")
+        XCTAssertEqual(refusals.count, 6 - joined.count)
+        for refusal in refusals {
+            XCTAssertEqual(refusal.status, 429)
+            XCTAssertEqual(refusal.response.apiError?.error.code, "rate_limited")
+            XCTAssertEqual(refusal.response.headers.first(name: "retry-after"), "1")
+        }
+        // Another address, and two clients named by the trusted proxy, are not held back by it;
+        // the proxy itself, naming nobody, is not counted.
+        joined.append(try await TestListener.connect(url, from: "127.0.0.3"))
+        for client in ["203.0.113.7", "198.51.100.9"] {
+            joined.append(try await TestListener.connect(url, from: "127.0.0.1", headers: [("x-forwarded-for", client)]))
+        }
+        for _ in 0..<5 { joined.append(try await TestListener.connect(url, from: "127.0.0.1")) }
+        try await eventually { joined.allSatisfy { $0.welcome != nil } }
+        let metrics = String(decoding: try await node.api.call(.GET, "/metrics").body, as: UTF8.self)
+        XCTAssertTrue(metrics.contains(#"spaces_joins_refused_total{reason="rate_limited"} \#(refusals.count)"#), metrics)
+        // A second later the flooding address has a handshake again.
+        try await Task.sleep(for: .milliseconds(1_100))
+        joined.append(try await TestListener.connect(url, from: "127.0.0.2"))
+        for listener in joined { await listener.close() }
+        await node.stop()
+    }
+
+    /// The line of the attack that once got a 5-hour wait told as 32 s: clients that never read.
+    /// Each is let in when a place frees, never reads its audio, is evicted (4008) a couple of
+    /// seconds later, and its slot is held for a resume that never comes, then freed for the
+    /// next: the line moves only as fast as that.
+    /// A reading listener behind them is told ETAs that must be within a factor of two of the
+    /// wait it then has (or no ETA at all, before the line has moved).
+    func testBehindALineOfNeverReadingClientsTheETAToldIsWithinAFactorOfTwoOfTheWait() async throws {
+        let node = try await TestServer.start {
+            $0.backpressure.budgetMs = 500
+            $0.backpressure.assumedBitrate = 64_000
+            $0.backpressure.socketSendBufferBytes = 4096
+            $0.backpressure.evictAfterMs = 1500
+            $0.admission.tickMs = 50
+            $0.admission.positionUpdateSeconds = 1
+            // Pings would close the never-readers in line; this test is about the admitted ones.
+            $0.limits.waitingPingSeconds = 120
+            // An evicted listener's slot is held for its resume (§4.6): 3 s here, not 30.
+            $0.admission.resumeGraceSeconds = 3
+        }
+        let space = try await node.createSpace(capacity: 2)
+        let url = try node.url("/v1/spaces/\(space.id)/listen")
+        // 1,000-byte packets at real time (~50 KB/s): a listener that does not read is over its
+        // budget within a second, and evicted 1.5 s later.
+        let publisher = try await WebSocketClient.connect(
+            try node.url("/v1/spaces/\(space.id)/publish"), headers: [("authorization", "Bearer \(space.hostToken)")]
+        )
+        let publishing = Task {
+            try await publisher.run { messages, sender in
+                _ = try await messages.next()  // publishing
+                let packet: [UInt8] = [0x08] + Array(repeating: 0x55, count: 999)
+                let start = ContinuousClock.now
+                for index in 0..<3_000 {
+                    try await Task.sleep(until: start + .milliseconds(20 * index), clock: .continuous)
+                    try await sender.send(binary: encodedBatch([packet], firstSequence: UInt32(index)))
+                }
+            }
+        }
+        var neverReading: [TestListener] = []
+        for _ in 0..<10 { neverReading.append(try await TestListener.connect(url, paused: true, receiveBufferSize: 4096)) }
+        try await eventually { node.server.registry.space(id: space.id)?.waiting == 8 }
+        let reader = try await TestListener.connect(url)
+        try await eventually(timeout: .seconds(60)) { reader.welcome != nil }
+
+        let events = reader.timedEvents
+        let welcomed = try XCTUnwrap(events.first { if case .welcome = $0.0 { true } else { false } }?.1)
+        var told: [(position: Int, eta: Int?, waited: Double)] = []
+        for case (.waiting(let waiting), let at) in events {
+            let waited = Double((welcomed - at).components.seconds) + Double((welcomed - at).components.attoseconds) / 1e18
+            told.append((waiting.position, waiting.etaSeconds, waited))
+        }
+        XCTAssertEqual(told.first?.position, 9, "behind the 8 in line")
+        let measured = told.filter { $0.position >= 3 && $0.eta != nil }
+        XCTAssertGreaterThanOrEqual(measured.count, 2, "ETAs were told once the line moved: \(told)")
+        for entry in measured {
+            let eta = Double(entry.eta ?? 0)
+            XCTAssertLessThanOrEqual(eta, 2 * entry.waited, "at \(entry.position): told \(eta) s, waited \(entry.waited) s")
+            XCTAssertGreaterThanOrEqual(eta, entry.waited / 2, "at \(entry.position): told \(eta) s, waited \(entry.waited) s")
+        }
+        let evictions = node.server.relay.handles.reduce(0) { $0 + $1.stats.evictions }
+        XCTAssertGreaterThanOrEqual(evictions, 8, "the line moved by evictions")
+
+        publishing.cancel()
+        await reader.close()
+        for listener in neverReading { await listener.drop() }
+        await node.stop()
+    }
+
     func testResumedListenerSkipsTheLine() async throws {
         let node = try await TestServer.start { $0.admission.tickMs = 50 }
         let space = try await node.createSpace(capacity: 1)

@@ -332,7 +332,7 @@ final class ClusterTests: XCTestCase {
         let hosting = Task {
             try await streamer.run(
                 source: { try EncodingPacketSource(pcm: TonePCMSource(frequency: 440, seconds: 8), bitrate: 24_000) },
-                onCreated: { created.continuation.yield($0) },
+                onCreated: { space, _ in created.continuation.yield(space) },
                 onFailover: { node in moved.withLock { $0.append(node.hostHeader) } }
             )
         }

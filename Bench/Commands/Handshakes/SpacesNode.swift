@@ -41,7 +41,10 @@ final class SpacesNode: Sendable {
         // An empty folder: no Config/spaces.yaml is picked up by accident.
         process.currentDirectoryURL = directory
         // The rehearsal comes from this one machine: no per-address shares.
-        let unshared = ["SPACES_LIMITS_CONNECTIONS_PER_ADDRESS": "0", "SPACES_LIMITS_LINE_PLACES_PER_ADDRESS": "0"]
+        let unshared = [
+            "SPACES_LIMITS_CONNECTIONS_PER_ADDRESS": "0", "SPACES_LIMITS_LINE_PLACES_PER_ADDRESS": "0",
+            "SPACES_LIMITS_HANDSHAKES_PER_SECOND_PER_ADDRESS": "0",
+        ]
         process.environment = ProcessInfo.processInfo.environment.merging(unshared) { $1 }.merging(extra) { $1 }
         let pipe = Pipe()
         process.standardOutput = pipe

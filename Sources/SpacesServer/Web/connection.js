@@ -56,6 +56,8 @@ export class SpaceConnection {
     /** In a cluster, from `welcome`: other nodes to try if ours cannot be reached (§15). */
     this.nodes = [];
     this.stats = { reconnects: 0, resumes: 0, fullRetries: 0, position: null, etaSeconds: null, listenerId: null };
+    /** An invite-only Space: the invite the shared link carried (`/s/ID?invite=…`, §4.7). */
+    this.invite = new URLSearchParams(location.search).get('invite');
   }
 
   /** The Listen button: a fresh join. */
@@ -108,6 +110,7 @@ export class SpaceConnection {
     const params = new URLSearchParams();
     if (this.resumeToken) params.set('resume', this.resumeToken);
     if (this.ticket) params.set('ticket', this.ticket);
+    if (this.invite) params.set('invite', this.invite);
     const query = params.toString();
     return `${scheme}//${this.host}/v1/spaces/${encodeURIComponent(this.spaceId)}/listen${query ? `?${query}` : ''}`;
   }
@@ -157,6 +160,9 @@ export class SpaceConnection {
         } else {
           this.setPhase('error', { message: body.error?.message ?? 'The server refused to let this page in.' });
         }
+        break;
+      case 403: // an invite-only Space, and no invite (or one that expired)
+        this.setPhase('error', { message: this.invite ? 'This invite is no longer valid: ask the host for a new link.' : 'This Space is invite-only: listen with the link its host shared.' });
         break;
       case 404:
         this.setPhase('error', { message: 'This Space does not exist (or no longer does).' });
