@@ -1,9 +1,9 @@
-import Synchronization
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NIOConcurrencyHelpers
 
 /// The terminal under the host's console: the alternate screen, single keys without echo, its
 /// size, and putting everything back.
@@ -25,7 +25,7 @@ final class ConsoleTerminal: Sendable {
     let outputFD: Int32
     private let ownsInput: Bool
     private let original: termios
-    private let entered = Mutex(false)
+    private let entered = NIOLockedValueBox(false)
 
     private init(inputFD: Int32, outputFD: Int32, ownsInput: Bool, original: termios) {
         self.inputFD = inputFD
@@ -60,7 +60,7 @@ final class ConsoleTerminal: Sendable {
 
     /// Single keys, no echo, the alternate screen, no cursor.
     func enter() {
-        self.entered.withLock { entered in
+        self.entered.withLockedValue { entered in
             guard !entered else { return }
             var raw = self.original
             raw.c_lflag &= ~tcflag_t(ICANON | ECHO | IEXTEN)
@@ -79,7 +79,7 @@ final class ConsoleTerminal: Sendable {
     /// Puts the terminal back as it was; safe to call more than once. Leaving the alternate
     /// screen is the last thing written, so the shell's screen comes back with the cursor.
     func leave() {
-        self.entered.withLock { entered in
+        self.entered.withLockedValue { entered in
             guard entered else { return }
             var original = self.original
             _ = tcsetattr(self.inputFD, TCSANOW, &original)

@@ -6,8 +6,8 @@ import NIOPosix
 import SpacesClient
 import SpacesCore
 import SpacesServer
-import Synchronization
 import UnixSignals
+import NIOConcurrencyHelpers
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -100,15 +100,15 @@ final class DemoStats: Sendable {
         var lastTime = ContinuousClock.now
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     func update(_ index: Int, _ report: ListenReport) {
-        self.state.withLock { $0.reports[index] = report }
+        self.state.withLockedValue { $0.reports[index] = report }
     }
 
     /// The status line; the final one gives totals instead of a rate.
     func line(final: Bool = false) -> String {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
             var frames = 0
             var lost = 0

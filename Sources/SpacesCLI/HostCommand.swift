@@ -3,8 +3,8 @@ import Foundation
 import ServiceLifecycle
 import SpacesClient
 import SpacesCore
-import Synchronization
 import UnixSignals
+import NIOConcurrencyHelpers
 
 struct HostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -455,8 +455,8 @@ struct HostCommandError: Error, CustomStringConvertible {
 
 /// Counts status updates for ``LiveLine``.
 final class Tick: Sendable {
-    private let value = Mutex<Int>(0)
-    func next() -> Int { self.value.withLock { $0 += 1; return $0 } }
+    private let value = NIOLockedValueBox<Int>(0)
+    func next() -> Int { self.value.withLockedValue { $0 += 1; return $0 } }
 }
 
 /// Stops a source after a number of seconds of audio.

@@ -1,6 +1,6 @@
 import SpacesClient
 import SpacesCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The host's live console: carries out what ``ConsoleState`` decides. Events from the publish
 /// socket come in through ``receive(_:)`` (any task); keys, redraws and the Space's figures
@@ -28,7 +28,7 @@ final class HostConsole: Sendable {
         var api: SpacesAPIClient?
     }
 
-    private let shared: Mutex<Shared>
+    private let shared: NIOLockedValueBox<Shared>
     private let clock = ContinuousClock()
     private let origin: ContinuousClock.Instant
     let actions: AsyncStream<HostAction>
@@ -37,7 +37,7 @@ final class HostConsole: Sendable {
     /// Made before the Space exists: the streamer needs ``actions`` from the start.
     init(title: String) {
         self.origin = self.clock.now
-        self.shared = Mutex(Shared(state: ConsoleState(spaceID: "", title: title, now: 0)))
+        self.shared = NIOLockedValueBox(Shared(state: ConsoleState(spaceID: "", title: title, now: 0)))
         (self.actions, self.outbox) = AsyncStream.makeStream(of: HostAction.self)
     }
 
@@ -54,7 +54,7 @@ final class HostConsole: Sendable {
     /// Takes an event of the publish socket.
     func receive(_ event: ServerEvent) {
         let now = self.now
-        self.shared.withLock { shared in
+        self.shared.withLockedValue { shared in
             if shared.state.apply(event, at: now) { shared.dirty = true }
         }
     }
@@ -62,7 +62,7 @@ final class HostConsole: Sendable {
     /// Runs the console until the host presses `q` (then returns) or the task is cancelled
     /// (then throws `CancellationError`). The terminal is put back either way.
     func run(terminal: ConsoleTerminal, space: CreateSpaceResponse, api: SpacesAPIClient) async throws {
-        self.shared.withLock { shared in
+        self.shared.withLockedValue { shared in
             shared.state.spaceID = space.id
             shared.state.title = space.title
             if shared.api == nil { shared.api = api }
@@ -84,7 +84,7 @@ final class HostConsole: Sendable {
     /// The host now publishes through `node` (its node was lost): the figures follow it.
     func follow(_ node: ServerURL) {
         let api = SpacesAPIClient(server: node.with(target: "/"))
-        self.shared.withLock { $0.api = api }
+        self.shared.withLockedValue { $0.api = api }
     }
 
     /// Keys and redraws; returns when the host quits.
@@ -98,7 +98,7 @@ final class HostConsole: Sendable {
             var quit = false
             var pressed = false
             for key in keys {
-                let effects = self.shared.withLock { shared in
+                let effects = self.shared.withLockedValue { shared in
                     shared.dirty = true
                     return shared.state.press(key)
                 }
@@ -115,7 +115,7 @@ final class HostConsole: Sendable {
             let now = self.now
             let size = terminal.size()
             let resized = size != lastSize
-            let lines: [String]? = self.shared.withLock { shared in
+            let lines: [String]? = self.shared.withLockedValue { shared in
                 let due = now - lastDraw >= (shared.dirty ? Self.redrawInterval : Self.idleRedrawInterval)
                 guard pressed || resized || due else { return nil }
                 shared.dirty = false
@@ -135,9 +135,9 @@ final class HostConsole: Sendable {
     /// node may be busy, and the audio matters more than the count.
     private func pollInfo(space: CreateSpaceResponse) async throws {
         while true {
-            if let api = self.shared.withLock({ $0.api }), let info = try? await api.space(id: space.id) {
+            if let api = self.shared.withLockedValue({ $0.api }), let info = try? await api.space(id: space.id) {
                 let now = self.now
-                self.shared.withLock { shared in
+                self.shared.withLockedValue { shared in
                     shared.state.apply(info, at: now)
                     shared.dirty = true
                 }

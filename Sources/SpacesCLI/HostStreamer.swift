@@ -1,7 +1,7 @@
 import NIOCore
 import SpacesClient
 import SpacesCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Creates a Space, publishes packets to it at real time, and ends it when the input ends or
 /// the task is cancelled.
@@ -48,7 +48,16 @@ struct HostStreamer: Sendable {
             CreateSpaceRequest(title: self.title, capacity: self.capacity, channels: channels, access: self.access), hostKey: self.hostKey
         )
         // An invite-only Space: the first invite link, for the host to share.
-        let invite = self.access == .invite ? try await self.api.invite(spaceID: space.id, token: space.hostToken) : nil
+        var invite: InviteResponse?
+        if self.access == .invite {
+            do {
+                invite = try await self.api.invite(spaceID: space.id, token: space.hostToken)
+            } catch {
+                // Not left live without its host, nor without a way in.
+                _ = try? await self.api.endSpace(id: space.id, token: space.hostToken)
+                throw error
+            }
+        }
         onCreated(space, invite)
         var status = Status(space: space)
         let session = Session(node: self.api.server)
@@ -70,19 +79,19 @@ struct HostStreamer: Sendable {
 
     /// What the connections of one host session share.
     final class Session: Sendable {
-        private let state: Mutex<(node: ServerURL, sender: WebSocketSender?, nodes: [String], inputEnded: Bool)>
-        init(node: ServerURL) { self.state = Mutex((node, nil, [], false)) }
+        private let state: NIOLockedValueBox<(node: ServerURL, sender: WebSocketSender?, nodes: [String], inputEnded: Bool)>
+        init(node: ServerURL) { self.state = NIOLockedValueBox((node, nil, [], false)) }
         /// The node published through now (the API base: ends the Space there).
-        var node: ServerURL { self.state.withLock { $0.node } }
-        var sender: WebSocketSender? { self.state.withLock { $0.sender } }
-        var nodes: [String] { self.state.withLock { $0.nodes } }
-        var inputEnded: Bool { self.state.withLock { $0.inputEnded } }
-        func connected(_ sender: WebSocketSender?) { self.state.withLock { $0.sender = sender } }
-        func moved(to node: ServerURL) { self.state.withLock { $0.node = node } }
-        func learned(_ nodes: [String]?) { if let nodes { self.state.withLock { $0.nodes = nodes } } }
+        var node: ServerURL { self.state.withLockedValue { $0.node } }
+        var sender: WebSocketSender? { self.state.withLockedValue { $0.sender } }
+        var nodes: [String] { self.state.withLockedValue { $0.nodes } }
+        var inputEnded: Bool { self.state.withLockedValue { $0.inputEnded } }
+        func connected(_ sender: WebSocketSender?) { self.state.withLockedValue { $0.sender = sender } }
+        func moved(to node: ServerURL) { self.state.withLockedValue { $0.node = node } }
+        func learned(_ nodes: [String]?) { if let nodes { self.state.withLockedValue { $0.nodes = nodes } } }
         /// The input ended: returns the socket to close.
         func endInput() -> WebSocketSender? {
-            self.state.withLock { state in
+            self.state.withLockedValue { state in
                 state.inputEnded = true
                 return state.sender
             }
@@ -192,7 +201,7 @@ struct HostStreamer: Sendable {
         switch await sending.result {
         case .success(let sent): status.framesSent = sent
         case .failure(let error) where !(error is CancellationError) && !cancelled && !ended: throw error
-        case .failure: status.framesSent = counter.value.withLock { $0 }  // stopped: what went out before
+        case .failure: status.framesSent = counter.value.withLockedValue { $0 }  // stopped: what went out before
         }
         return status
     }
@@ -237,7 +246,7 @@ struct HostStreamer: Sendable {
             }
             sequence &+= UInt32(frames.count)
             sent += frames.count
-            counter.value.withLock { $0 = sent }
+            counter.value.withLockedValue { $0 = sent }
         }
         while !Task.isCancelled, let (packet, duration) = try source.nextPacket() {
             elapsedMicros += duration
@@ -253,5 +262,5 @@ struct HostStreamer: Sendable {
 
 /// Frames sent so far, readable when the sending task was cancelled and has no result to give.
 private final class SentFrames: Sendable {
-    let value = Mutex(0)
+    let value = NIOLockedValueBox(0)
 }

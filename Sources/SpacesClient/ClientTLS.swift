@@ -3,7 +3,7 @@ import Glibc
 #endif
 import NIOCore
 import NIOSSL
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// TLS for `https://` and `wss://` URLs: the system's trust roots, plus the certificates of
 /// one extra PEM file when set (`--cacert`, or `SPACES_CA_CERTIFICATE`), for a node whose
@@ -15,12 +15,12 @@ public enum ClientTLS {
         var context: NIOSSLContext?
     }
 
-    private static let state = Mutex(State())
+    private static let state = NIOLockedValueBox(State())
 
     /// Trusts the certificates in `path` (PEM) as well as the system's, for every connection
     /// made after this call.
     public static func trust(certificatesIn path: String?) {
-        Self.state.withLock { state in
+        Self.state.withLockedValue { state in
             state.extraRoots = path
             state.context = nil
         }
@@ -33,7 +33,7 @@ public enum ClientTLS {
 
     /// One context for the whole process, made at first use.
     static func context() throws -> NIOSSLContext {
-        try Self.state.withLock { state in
+        try Self.state.withLockedValue { state in
             if let context = state.context { return context }
             var configuration = TLSConfiguration.makeClientConfiguration()
             configuration.minimumTLSVersion = .tlsv12

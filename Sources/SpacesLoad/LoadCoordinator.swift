@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import SpacesClient
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Runs a plan over several worker processes (each holds at most a few thousand sockets, well
 /// under the per-process limit of open files) and merges their reports and progress.
@@ -83,7 +83,7 @@ public struct LoadCoordinator: Sendable {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
-        let log = Mutex("")
+        let log = NIOLockedValueBox("")
         // Blocking reads get a thread of their own: on the cooperative pool (one thread when the
         // process is pinned to one core) they would starve every task, the host's among them.
         let reading = AsyncStream.makeStream(of: Void.self)
@@ -99,7 +99,7 @@ public struct LoadCoordinator: Sendable {
                     if let snapshot = try? JSONDecoder().decode(LoadWorker.Progress.self, from: line) {
                         board.post(snapshot, from: index)
                     } else {
-                        log.withLock { $0 += String(decoding: line, as: UTF8.self) + "\n" }
+                        log.withLockedValue { $0 += String(decoding: line, as: UTF8.self) + "\n" }
                     }
                 }
             }
@@ -110,7 +110,7 @@ public struct LoadCoordinator: Sendable {
         for await _ in reading.stream {}
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw Failure.worker(index: index, status: process.terminationStatus, output: log.withLock { $0 })
+            throw Failure.worker(index: index, status: process.terminationStatus, output: log.withLockedValue { $0 })
         }
         return try JSONDecoder().decode(LoadReport.self, from: Data(contentsOf: URL(fileURLWithPath: reportFile)))
     }
@@ -133,7 +133,7 @@ public struct LoadCoordinator: Sendable {
 final class ProgressBoard: Sendable {
     private let workers: Int
     private let sink: @Sendable (LoadWorker.Progress) -> Void
-    private let seconds = Mutex<[Int: (count: Int, progress: LoadWorker.Progress)]>([:])
+    private let seconds = NIOLockedValueBox<[Int: (count: Int, progress: LoadWorker.Progress)]>([:])
 
     init(workers: Int, sink: @escaping @Sendable (LoadWorker.Progress) -> Void) {
         self.workers = workers
@@ -141,7 +141,7 @@ final class ProgressBoard: Sendable {
     }
 
     func post(_ snapshot: LoadWorker.Progress, from worker: Int) {
-        let complete: LoadWorker.Progress? = self.seconds.withLock { seconds in
+        let complete: LoadWorker.Progress? = self.seconds.withLockedValue { seconds in
             var entry = seconds[snapshot.second] ?? (0, LoadWorker.Progress(second: snapshot.second))
             entry.count += 1
             entry.progress.merge(snapshot)

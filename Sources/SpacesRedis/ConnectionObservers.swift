@@ -1,14 +1,14 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Callbacks told when a connection to Redis comes up (true) or is lost (false).
 final class ConnectionObservers: Sendable {
-    private let observers = Mutex<[@Sendable (Bool) -> Void]>([])
+    private let observers = NIOLockedValueBox<[@Sendable (Bool) -> Void]>([])
 
     func add(_ observer: @escaping @Sendable (Bool) -> Void) {
-        self.observers.withLock { $0.append(observer) }
+        self.observers.withLockedValue { $0.append(observer) }
     }
 
     func notify(_ up: Bool) {
-        for observer in self.observers.withLock({ $0 }) { observer(up) }
+        for observer in self.observers.withLockedValue({ $0 }) { observer(up) }
     }
 }

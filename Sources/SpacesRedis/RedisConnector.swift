@@ -1,7 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Keeps one connection to Redis open: connects, prepares it (AUTH, SELECT, CLIENT SETNAME),
 /// and when it is lost or refused tries again after a jittered ``Backoff``, until closed.
@@ -19,7 +19,7 @@ final class RedisConnector: Sendable {
     let configuration: RedisConfiguration
     let eventLoop: any EventLoop
     private let logger: Logger
-    private let state = Mutex<State>(.idle)
+    private let state = NIOLockedValueBox<State>(.idle)
     private let up: @Sendable (any Channel) -> Void
     private let down: @Sendable () -> Void
 
@@ -36,14 +36,14 @@ final class RedisConnector: Sendable {
 
     /// The connection, when one is ready.
     var channel: (any Channel)? {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             if case .connected(let channel) = state { return channel }
             return nil
         }
     }
 
     func start() {
-        let begin = self.state.withLock { state in
+        let begin = self.state.withLockedValue { state in
             guard case .idle = state else { return false }
             state = .connecting(attempt: 0)
             return true
@@ -53,7 +53,7 @@ final class RedisConnector: Sendable {
 
     /// Closes the connection and stops reconnecting.
     func close() -> EventLoopFuture<Void> {
-        let channel: (any Channel)? = self.state.withLock { state in
+        let channel: (any Channel)? = self.state.withLockedValue { state in
             defer { state = .closed }
             if case .connected(let channel) = state { return channel }
             return nil
@@ -112,7 +112,7 @@ final class RedisConnector: Sendable {
     }
 
     private func connected(_ channel: any Channel) {
-        let keep = self.state.withLock { state in
+        let keep = self.state.withLockedValue { state in
             guard case .connecting = state else { return false }
             state = .connected(channel)
             return true
@@ -128,7 +128,7 @@ final class RedisConnector: Sendable {
     }
 
     private func lost(_ channel: any Channel) {
-        let retry = self.state.withLock { state in
+        let retry = self.state.withLockedValue { state in
             guard case .connected(let current) = state, current === channel else { return false }
             state = .connecting(attempt: 0)
             return true
@@ -140,7 +140,7 @@ final class RedisConnector: Sendable {
     }
 
     private func failed(attempt: Int, error: any Error) {
-        let retry = self.state.withLock { state in
+        let retry = self.state.withLockedValue { state in
             guard case .connecting = state else { return false }
             state = .connecting(attempt: attempt + 1)
             return true
@@ -154,7 +154,7 @@ final class RedisConnector: Sendable {
         let delay = self.configuration.backoff.delayMillis(attempt: attempt)
         let connector = self
         self.eventLoop.scheduleTask(in: .milliseconds(Int64(delay))) {
-            let go = connector.state.withLock { state in
+            let go = connector.state.withLockedValue { state in
                 if case .connecting = state { return true }
                 return false
             }

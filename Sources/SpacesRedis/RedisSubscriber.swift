@@ -1,6 +1,6 @@
 import Logging
 import NIOCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A connection in subscribe mode, kept open and re-subscribed after every reconnection.
 ///
@@ -16,8 +16,8 @@ public final class RedisSubscriber: Sendable {
 
     /// The subscriptions, shared with the connection's callbacks.
     final class Book: Sendable {
-        private let state = Mutex(State())
-        func withLock<T>(_ body: (inout State) -> T) -> T { self.state.withLock { body(&$0) } }
+        private let state = NIOLockedValueBox(State())
+        func withLockedValue<T>(_ body: (inout State) -> T) -> T { self.state.withLockedValue { body(&$0) } }
     }
 
     public let eventLoop: any EventLoop
@@ -40,7 +40,7 @@ public final class RedisSubscriber: Sendable {
                 observers.notify(true)
             },
             down: {
-                state.withLock { $0.confirmed.removeAll() }
+                state.withLockedValue { $0.confirmed.removeAll() }
                 observers.notify(false)
             }
         )
@@ -49,7 +49,7 @@ public final class RedisSubscriber: Sendable {
     public func start() { self.connector.start() }
 
     public func close() async {
-        let waiters = self.state.withLock { state in
+        let waiters = self.state.withLockedValue { state in
             defer { state.waiters.removeAll() }
             return state.waiters.values.flatMap { $0 }
         }
@@ -66,14 +66,14 @@ public final class RedisSubscriber: Sendable {
     }
 
     /// Channels Redis has confirmed on the current connection.
-    public var subscribed: Set<RedisChannel> { self.state.withLock { $0.confirmed } }
+    public var subscribed: Set<RedisChannel> { self.state.withLockedValue { $0.confirmed } }
 
     /// Subscribes to `channel`; the future succeeds when Redis confirms it (after a
     /// reconnection if the connection is down now).
     @discardableResult
     public func subscribe(_ channel: RedisChannel) -> EventLoopFuture<Void> {
         let promise = self.eventLoop.makePromise(of: Void.self)
-        let (send, done) = self.state.withLock { state -> (Bool, Bool) in
+        let (send, done) = self.state.withLockedValue { state -> (Bool, Bool) in
             if state.confirmed.contains(channel) { return (false, true) }
             let isNew = state.wanted.insert(channel).inserted
             state.waiters[channel, default: []].append(promise)
@@ -89,7 +89,7 @@ public final class RedisSubscriber: Sendable {
 
     /// Unsubscribes from `channel` (no confirmation is awaited).
     public func unsubscribe(_ channel: RedisChannel) {
-        let (send, waiters) = self.state.withLock { state in
+        let (send, waiters) = self.state.withLockedValue { state in
             let removed = state.wanted.remove(channel) != nil
             state.confirmed.remove(channel)
             return (removed, state.waiters.removeValue(forKey: channel) ?? [])
@@ -109,7 +109,7 @@ public final class RedisSubscriber: Sendable {
             case .message(let message):
                 onMessage(message)
             case .subscribed(let subscribed):
-                let waiters: [EventLoopPromise<Void>] = state.withLock { state in
+                let waiters: [EventLoopPromise<Void>] = state.withLockedValue { state in
                     guard state.wanted.contains(subscribed) else { return [] }
                     state.confirmed.insert(subscribed)
                     return state.waiters.removeValue(forKey: subscribed) ?? []
@@ -117,7 +117,7 @@ public final class RedisSubscriber: Sendable {
                 for waiter in waiters { waiter.succeed() }
             case .unsubscribed(let gone):
                 // Still wanted: Redis dropped it (a slot moved); ask again.
-                let again = state.withLock { state in
+                let again = state.withLockedValue { state in
                     state.confirmed.remove(gone)
                     return state.wanted.contains(gone)
                 }
@@ -135,7 +135,7 @@ public final class RedisSubscriber: Sendable {
             channel.close(promise: nil)
             return
         }
-        let wanted = state.withLock { $0.wanted }
+        let wanted = state.withLockedValue { $0.wanted }
         // One command per channel: SSUBSCRIBE's channels must share a slot on Redis Cluster.
         for wantedChannel in wanted {
             Self.write(RedisCommand(wantedChannel.subscribeCommand, .string(wantedChannel.name)), on: channel, flush: false)

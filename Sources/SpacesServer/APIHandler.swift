@@ -15,9 +15,13 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
     private var tooLarge = false
+    /// A WebSocket request the upgrader declined for its address's handshake rate: the next
+    /// request to answer is that one, with this.
+    private let overRate: NIOLoopBoundBox<APIError?>?
 
-    init(api: SpacesAPI) {
+    init(api: SpacesAPI, overRate: NIOLoopBoundBox<APIError?>? = nil) {
         self.api = api
+        self.overRate = overRate
         self.bodyLimit = api.configuration.limits.httpBodyBytes
     }
 
@@ -58,6 +62,11 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             let body = self.body
             self.body = nil
+            if let refusal = self.overRate?.value {
+                self.overRate?.value = nil
+                self.write(HTTPAnswer(refusal), for: head, context: context, close: false)
+                return
+            }
             // In a cluster some answers wait for Redis; the pipelining handler holds the next
             // request until this one is written.
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)

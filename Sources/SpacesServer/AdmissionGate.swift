@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import SpacesCore
 import Synchronization
+import NIOConcurrencyHelpers
 
 /// Carries out the ``AdmissionController``'s decisions on real connections.
 ///
@@ -35,17 +36,17 @@ final class AdmissionGate: Sendable {
     }
 
     let configuration: SpacesConfiguration.Admission
-    private let controller: Mutex<AdmissionController>
-    private let handles = Mutex<[UInt64: Handle]>([:])
-    private let nextConnection: Atomic<UInt64>
-    private let signers: Mutex<TokenSigner>
-    private var signer: TokenSigner { self.signers.withLock { $0 } }
+    private let controller: NIOLockedValueBox<AdmissionController>
+    private let handles = NIOLockedValueBox<[UInt64: Handle]>([:])
+    private let nextConnection: Synchronization.Atomic<UInt64>
+    private let signers: NIOLockedValueBox<TokenSigner>
+    private var signer: TokenSigner { self.signers.withLockedValue { $0 } }
     /// Whether `admission.secret` was configured (else a cluster shares one through Redis).
     let hasConfiguredSecret: Bool
     private let metrics: ServerMetrics
     /// Tickets that already bought a place, until they expire: a ticket keeps one place, not
     /// one per connection that shows it.
-    private let redeemed = Mutex<[Substring: UInt64]>([:])
+    private let redeemed = NIOLockedValueBox<[Substring: UInt64]>([:])
 
     /// `cluster.slotSpare`.
     private let slotSpare: Int
@@ -60,15 +61,15 @@ final class AdmissionGate: Sendable {
         var reset = true
         var rankedMicros: UInt64 = 0
     }
-    private let syncs = Mutex<[String: SyncState]>([:])
+    private let syncs = NIOLockedValueBox<[String: SyncState]>([:])
     /// Claims of a slot from another node in flight, per Space: counted as occupied in a sync
     /// meanwhile, so that a sync racing a claim never tells Redis less than this node will hold.
     /// Read and changed under the controller's lock.
-    private let claiming = Mutex<[String: Int]>([:])
+    private let claiming = NIOLockedValueBox<[String: Int]>([:])
     /// Listeners whose slot is still held by their (alive) old node: told to try again.
-    private let notYet = Mutex<[UInt64: UInt64]>([:])
+    private let notYet = NIOLockedValueBox<[UInt64: UInt64]>([:])
     /// Listen handshakes per source address (`limits.handshakesPerSecondPerAddress`).
-    private let handshakeRates: Mutex<AddressRates>
+    private let handshakeRates: NIOLockedValueBox<AddressRates>
 
     init(configuration: SpacesConfiguration, metrics: ServerMetrics) {
         self.slotSpare = configuration.cluster.slotSpare
@@ -85,23 +86,23 @@ final class AdmissionGate: Sendable {
             clustered: configuration.cluster.isEnabled
         )
         lines.linePlacesPerAddress = configuration.limits.linePlacesPerAddress
-        self.handshakeRates = Mutex(AddressRates(
+        self.handshakeRates = NIOLockedValueBox(AddressRates(
             ratePerSecond: Double(configuration.limits.handshakesPerSecondPerAddress),
             burst: Double(configuration.limits.handshakeBurstPerAddress)
         ))
-        self.controller = Mutex(AdmissionController(configuration: lines, nowMicros: WallClock.nowMicros()))
+        self.controller = NIOLockedValueBox(AdmissionController(configuration: lines, nowMicros: WallClock.nowMicros()))
         self.epoch = configuration.cluster.isEnabled ? UInt32.random(in: 1...UInt32.max) : 0
-        self.nextConnection = Atomic(UInt64(self.epoch) << 32)
+        self.nextConnection = Synchronization.Atomic(UInt64(self.epoch) << 32)
         let secret = admission.secret.isEmpty ? Token.random(bytes: 32) : admission.secret
-        self.signers = Mutex(Self.signer(secret))
+        self.signers = NIOLockedValueBox(Self.signer(secret))
         self.hasConfiguredSecret = !admission.secret.isEmpty
     }
 
     /// Slots of a Space in use here (admitted and held for a resume).
-    func occupied(spaceID: String) -> Int { self.controller.withLock { $0.occupied(spaceID: spaceID) } }
+    func occupied(spaceID: String) -> Int { self.controller.withLockedValue { $0.occupied(spaceID: spaceID) } }
 
     /// Listener connections on this node, admitted or waiting.
-    var connectionCount: Int { self.handles.withLock { $0.count } }
+    var connectionCount: Int { self.handles.withLockedValue { $0.count } }
 
     private static func signer(_ secret: String) -> TokenSigner {
         TokenSigner(secret: Array(secret.utf8) + Array(repeating: 0, count: max(0, 16 - secret.utf8.count)))
@@ -110,14 +111,14 @@ final class AdmissionGate: Sendable {
     /// Signs and verifies with `secret` from now on (the cluster's shared one, read from Redis
     /// at start), so that tickets and resume tokens verify on every node.
     func useSecret(_ secret: String) {
-        self.signers.withLock { $0 = Self.signer(secret) }
+        self.signers.withLockedValue { $0 = Self.signer(secret) }
     }
 
     func open(_ space: LiveSpace) {
         // In a cluster the Space's capacity is global: this node admits within the slots it
         // leased, none until the first lease (at the next tick).
         let capacity = space.broker == nil ? space.capacity : 0
-        self.controller.withLock { controller in
+        self.controller.withLockedValue { controller in
             if controller.capacity(spaceID: space.id) == nil { controller.open(spaceID: space.id, capacity: capacity) }
         }
     }
@@ -133,12 +134,12 @@ final class AdmissionGate: Sendable {
     /// whole line again.
     private func syncLines(registry: SpaceRegistry, broker: RedisBroker, spare: Int) {
         let now = WallClock.nowMicros()
-        let rankEvery = self.controller.withLock { $0.configuration.positionUpdateMicros }
-        let wants = self.controller.withLock { controller in
+        let rankEvery = self.controller.withLockedValue { $0.configuration.positionUpdateMicros }
+        let wants = self.controller.withLockedValue { controller in
             controller.spaceIDs.compactMap { id -> (String, LineSync, LineChanges, Int)? in
                 guard let held = controller.capacity(spaceID: id) else { return nil }
                 // One sync per Space at a time: a late reply never overrides a newer lease.
-                guard let (reset, rankAll) = self.syncs.withLock({ syncs -> (Bool, Bool)? in
+                guard let (reset, rankAll) = self.syncs.withLockedValue({ syncs -> (Bool, Bool)? in
                     var state = syncs[id] ?? SyncState()
                     guard !state.inFlight else { return nil }
                     state.inFlight = true
@@ -161,7 +162,7 @@ final class AdmissionGate: Sendable {
                 let ranks = entries.enumerated().compactMap { index, entry -> (connection: UInt64, index: Int)? in
                     rankAll || taken.added[entry.connection] != nil ? (entry.connection, index) : nil
                 }
-                let occupied = controller.occupied(spaceID: id) + self.claiming.withLock { $0[id] ?? 0 }
+                let occupied = controller.occupied(spaceID: id) + self.claiming.withLockedValue { $0[id] ?? 0 }
                 let sync = LineSync(
                     occupied: occupied, waiting: entries.count, spare: spare,
                     admissionsPerSecond: controller.admissionsPerSecond(spaceID: id, nowMicros: now), reset: reset,
@@ -175,13 +176,13 @@ final class AdmissionGate: Sendable {
         let grace = self.configuration.resumeGraceSeconds
         for (id, sync, taken, held) in wants {
             guard let space = registry.space(id: id), space.state == .live else {
-                self.controller.withLock { $0.setCapacity(spaceID: id, capacity: held) }
-                self.syncs.withLock { $0[id] = nil }
+                self.controller.withLockedValue { $0.setCapacity(spaceID: id, capacity: held) }
+                self.syncs.withLockedValue { $0[id] = nil }
                 continue
             }
             broker.sync(spaceID: id, capacity: space.capacity, lineSize: size, epoch: self.epoch, graceSeconds: grace, sync)
                 .whenComplete { result in
-                    let refused: [UInt64] = self.controller.withLock { controller in
+                    let refused: [UInt64] = self.controller.withLockedValue { controller in
                         switch result {
                         case .success(let view):
                             return controller.apply(view, spaceID: id, nowMicros: WallClock.nowMicros())
@@ -191,12 +192,12 @@ final class AdmissionGate: Sendable {
                             return []
                         }
                     }
-                    self.syncs.withLock { syncs in
+                    self.syncs.withLockedValue { syncs in
                         syncs[id]?.inFlight = false
                         if case .failure = result { syncs[id]?.reset = true } else { syncs[id]?.reset = false }
                     }
                     if !refused.isEmpty {
-                        space.setWaiting(self.controller.withLock { $0.waiting(spaceID: id) })
+                        space.setWaiting(self.controller.withLockedValue { $0.waiting(spaceID: id) })
                         self.refuse(refused, reason: "the line is full across the cluster")
                     }
                 }
@@ -205,7 +206,7 @@ final class AdmissionGate: Sendable {
 
     /// Refuses connections that lost their place in line, each with a ticket for its arrival.
     private func refuse(_ connections: [UInt64], reason: String) {
-        let handles = self.handles.withLock { handles in connections.compactMap { handles[$0] } }
+        let handles = self.handles.withLockedValue { handles in connections.compactMap { handles[$0] } }
         let retry = self.configuration.retryAfterSeconds
         for handle in handles {
             self.metrics.refused(.waitingRoomFull)
@@ -227,18 +228,18 @@ final class AdmissionGate: Sendable {
         let listener = token.value
         let epoch = UInt32(truncatingIfNeeded: listener >> 32)
         guard epoch != 0, epoch != self.epoch,
-            !self.controller.withLock({ $0.holdsSlot(spaceID: space.id, listenerID: listener) })
+            !self.controller.withLockedValue({ $0.holdsSlot(spaceID: space.id, listenerID: listener) })
         else { return eventLoop.makeSucceededVoidFuture() }
         let id = space.id
-        self.claiming.withLock { $0[id, default: 0] += 1 }
+        self.claiming.withLockedValue { $0[id, default: 0] += 1 }
         let claimed = broker.claim(spaceID: id, listenerID: listener, epoch: self.epoch, graceSeconds: self.configuration.resumeGraceSeconds)
         return claimed.hop(to: eventLoop)
             .always { result in
-                self.controller.withLock { controller in
+                self.controller.withLockedValue { controller in
                     if case .success(.moved) = result {
                         controller.adoptHeldSlot(spaceID: id, listenerID: listener, nowMicros: WallClock.nowMicros())
                     }
-                    self.claiming.withLock { claiming in
+                    self.claiming.withLockedValue { claiming in
                         claiming[id, default: 1] -= 1
                         if claiming[id] == 0 { claiming[id] = nil }
                     }
@@ -250,7 +251,7 @@ final class AdmissionGate: Sendable {
                     break
                 case .notYet:
                     // Bounded like the line: at worst a resume is then judged as an arrival.
-                    self.notYet.withLock { notYet in
+                    self.notYet.withLockedValue { notYet in
                         if notYet.count < self.configuration.waitingRoomSize { notYet[listener] = WallClock.nowMicros() + 2_000_000 }
                     }
                 case .none:
@@ -262,10 +263,10 @@ final class AdmissionGate: Sendable {
 
     /// Forgets the Space's line; waiting connections are told it ended.
     func close(_ space: LiveSpace) {
-        let connections = self.controller.withLock { $0.close(spaceID: space.id) }
-        self.syncs.withLock { _ = $0.removeValue(forKey: space.id) }
+        let connections = self.controller.withLockedValue { $0.close(spaceID: space.id) }
+        self.syncs.withLockedValue { _ = $0.removeValue(forKey: space.id) }
         space.setWaiting(0)
-        let handles = self.handles.withLock { handles in connections.compactMap { handles[$0] } }
+        let handles = self.handles.withLockedValue { handles in connections.compactMap { handles[$0] } }
         for handle in handles {
             handle.run { connection in
                 if connection.isWaiting { connection.sendEndedAndClose(reason: "ended") }
@@ -275,7 +276,7 @@ final class AdmissionGate: Sendable {
 
     /// Closes every waiting connection with `code` (the node is draining).
     func closeWaiting(_ code: CloseCode, reason: String) {
-        for handle in self.handles.withLock({ Array($0.values) }) {
+        for handle in self.handles.withLockedValue({ Array($0.values) }) {
             handle.run { connection in
                 if connection.isWaiting { connection.close(code, reason: reason) }
             }
@@ -284,21 +285,22 @@ final class AdmissionGate: Sendable {
 
     // MARK: Before the upgrade
 
+    /// Takes a listen handshake for `source` (`limits.handshakesPerSecondPerAddress`); the
+    /// 429 to answer when it is over its rate.
+    func takeHandshake(_ source: SourceAddress) -> APIError? {
+        guard let wait = self.handshakeRates.withLockedValue({ $0.take(source, nowMicros: WallClock.nowMicros()) }) else { return nil }
+        self.metrics.refused(.rateLimited)
+        return APIError(
+            .rateLimited, "too many handshakes from your address; try again in a moment",
+            retryAfterSeconds: Int((wait + 999_999) / 1_000_000)
+        )
+    }
+
     /// Checks a listener's `ticket`/`resume` and whether it would get a place; the error is the
     /// HTTP answer (400 for a bad token, 503 with a ticket when the line is full).
-    /// `rated`: the source's handshakes count against `limits.handshakesPerSecondPerAddress`
-    /// (not when it is a trusted proxy that named nobody behind it).
-    func plan(space: LiveSpace, query: [String: String], source: SourceAddress? = nil, rated: Bool = true) -> Result<Plan, APIError> {
+    func plan(space: LiveSpace, query: [String: String], source: SourceAddress? = nil) -> Result<Plan, APIError> {
         let now = WallClock.nowMicros()
         var plan = Plan(arrivalMicros: now, source: source)
-        // First and cheapest: a flood from one address is turned away before any token is
-        // verified or the line is asked.
-        if rated, let source, let wait = self.handshakeRates.withLock({ $0.take(source, nowMicros: now) }) {
-            return .failure(APIError(
-                .rateLimited, "too many handshakes from your address; try again in a moment",
-                retryAfterSeconds: Int((wait + 999_999) / 1_000_000)
-            ))
-        }
         if let ticket = query["ticket"] {
             do {
                 let token = try self.signer.verify(ticket, kind: .ticket, spaceID: space.id, nowMicros: now)
@@ -315,15 +317,17 @@ final class AdmissionGate: Sendable {
                 return .failure(APIError(.badTicket, "resume token refused: \(error.description)"))
             }
         }
-        if space.access == .invite, let refused = self.inviteRefusal(space: space, query: query, now: now) {
+        if space.access == .invite, plan.ticket == nil, plan.resumeListenerID == nil,
+            let refused = self.inviteRefusal(space: space, query: query, now: now)
+        {
             return .failure(refused)
         }
-        if let listener = plan.resumeListenerID, let until = self.notYet.withLock({ $0[listener] }), until > now {
+        if let listener = plan.resumeListenerID, let until = self.notYet.withLockedValue({ $0[listener] }), until > now {
             return .failure(APIError(
                 .unavailable, "your slot is still held by the node you were on; try again in a second", retryAfterSeconds: 1
             ))
         }
-        let refusal = self.controller.withLock { controller -> AdmissionController.Decision? in
+        let refusal = self.controller.withLockedValue { controller -> AdmissionController.Decision? in
             if let listener = plan.resumeListenerID, controller.holdsSlot(spaceID: space.id, listenerID: listener) { return nil }
             return controller.refusal(spaceID: space.id, arrivalMicros: plan.arrivalMicros, source: source)
         }
@@ -345,9 +349,10 @@ final class AdmissionGate: Sendable {
     /// An invite-only Space lets in a holder of a valid invite, and a holder of a ticket or
     /// resume token it issued (verified above: those were only ever given to someone who came
     /// with an invite, and they are what the client comes back with); nobody else.
+    /// Asked only when neither came (an expired invite beside a valid resume token must not
+    /// cost the listener its held slot).
     private func inviteRefusal(space: LiveSpace, query: [String: String], now: UInt64) -> APIError? {
         guard let invite = query["invite"] else {
-            if query["ticket"] != nil || query["resume"] != nil { return nil }
             return APIError(.inviteRequired, "this Space is invite-only: listen with the link its host shared")
         }
         do {
@@ -395,12 +400,12 @@ final class AdmissionGate: Sendable {
     /// Puts an upgraded listener in: admitted, waiting or refused. Called on its event loop.
     func join(_ connection: ListenerConnection, number: UInt64, plan: Plan, eventLoop: any EventLoop) {
         let handle = Handle(eventLoop: eventLoop, connection: NIOLoopBound(connection, eventLoop: eventLoop))
-        self.handles.withLock { $0[number] = handle }
+        self.handles.withLockedValue { $0[number] = handle }
         let space = connection.space
         let now = WallClock.nowMicros()
         var arrival = plan.arrivalMicros
         if let ticket = plan.ticket {
-            let fresh = self.redeemed.withLock { redeemed in
+            let fresh = self.redeemed.withLockedValue { redeemed in
                 guard redeemed[ticket.signature] == nil else { return false }
                 redeemed[ticket.signature] = ticket.expiresMicros
                 return true
@@ -408,7 +413,7 @@ final class AdmissionGate: Sendable {
             // A ticket shown again: this connection is an ordinary arrival.
             if !fresh { arrival = now }
         }
-        let (result, waiting) = self.controller.withLock { controller in
+        let (result, waiting) = self.controller.withLockedValue { controller in
             let result = controller.join(
                 spaceID: space.id, connection: number, arrivalMicros: arrival, resuming: plan.resumeListenerID,
                 source: plan.source, nowMicros: now
@@ -440,8 +445,8 @@ final class AdmissionGate: Sendable {
 
     /// A connection closed. `hold` keeps an admitted listener's slot for the grace period.
     func leave(number: UInt64, listenerID: UInt64?, space: LiveSpace, hold: Bool) {
-        self.handles.withLock { $0[number] = nil }
-        let waiting = self.controller.withLock { controller in
+        self.handles.withLockedValue { $0[number] = nil }
+        let waiting = self.controller.withLockedValue { controller in
             controller.leave(spaceID: space.id, connection: number, listenerID: listenerID ?? number, hold: hold, nowMicros: WallClock.nowMicros())
             return controller.waiting(spaceID: space.id)
         }
@@ -457,18 +462,18 @@ final class AdmissionGate: Sendable {
             }
         }
         let now = WallClock.nowMicros()
-        self.redeemed.withLock { redeemed in
+        self.redeemed.withLockedValue { redeemed in
             if redeemed.values.contains(where: { $0 < now }) { redeemed = redeemed.filter { $0.value >= now } }
         }
-        self.notYet.withLock { notYet in
+        self.notYet.withLockedValue { notYet in
             if notYet.values.contains(where: { $0 <= now }) { notYet = notYet.filter { $0.value > now } }
         }
-        let (admitted, updates, waiting) = self.controller.withLock { controller in
+        let (admitted, updates, waiting) = self.controller.withLockedValue { controller in
             let (admitted, updates) = controller.tick(nowMicros: now)
             return (admitted, updates, controller.totalWaiting)
         }
         self.metrics.waiting.set(Int64(waiting))
-        let handles = self.handles.withLock { handles in
+        let handles = self.handles.withLockedValue { handles in
             (admitted.map { handles[$0.connection] }, updates.map { handles[$0.connection] })
         }
         for (admission, handle) in zip(admitted, handles.0) {
@@ -481,7 +486,7 @@ final class AdmissionGate: Sendable {
         if !admitted.isEmpty {
             for spaceID in Set(admitted.map(\.spaceID)) {
                 guard let space = registry.space(id: spaceID) else { continue }
-                let count = self.controller.withLock { $0.waiting(spaceID: spaceID) }
+                let count = self.controller.withLockedValue { $0.waiting(spaceID: spaceID) }
                 space.setWaiting(count)
             }
         }
@@ -495,7 +500,7 @@ final class AdmissionGate: Sendable {
             resumeToken: self.resumeToken(space: connection.space, listenerID: admission.listenerID),
             resumed: admission.resumed
         )
-        if let replaced = admission.replaced, let handle = self.handles.withLock({ $0[replaced] }) {
+        if let replaced = admission.replaced, let handle = self.handles.withLockedValue({ $0[replaced] }) {
             handle.run { old in old.close(.replaced, reason: "resumed on another connection") }
         }
     }

@@ -1,6 +1,6 @@
 import NIOCore
 import SpacesCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Open connections per source address (`limits.connectionsPerAddress`): one machine cannot take
 /// every file the node may open. Trusted proxies (`server.trustedProxies`) are not counted:
@@ -8,7 +8,7 @@ import Synchronization
 final class ConnectionShares: Sendable {
     let limit: Int
     private let trusted: [AddressRange]
-    private let open = Mutex<[SourceAddress: Int]>([:])
+    private let open = NIOLockedValueBox<[SourceAddress: Int]>([:])
 
     init(limit: Int, trusted: [AddressRange]) {
         self.limit = max(0, limit)
@@ -21,7 +21,7 @@ final class ConnectionShares: Sendable {
         guard self.limit > 0, let bytes = channel.remoteAddress?.bytes, !self.trusted.contains(where: { $0.contains(bytes) }),
             let source = SourceAddress(bytes: bytes)
         else { return true }
-        let taken = self.open.withLock { open -> Bool in
+        let taken = self.open.withLockedValue { open -> Bool in
             let count = open[source] ?? 0
             guard count < self.limit else { return false }
             open[source] = count + 1
@@ -29,7 +29,7 @@ final class ConnectionShares: Sendable {
         }
         guard taken else { return false }
         channel.closeFuture.whenComplete { _ in
-            self.open.withLock { open in
+            self.open.withLockedValue { open in
                 let count = (open[source] ?? 1) - 1
                 open[source] = count > 0 ? count : nil
             }
@@ -38,5 +38,5 @@ final class ConnectionShares: Sendable {
     }
 
     /// Connections open from `source` now.
-    func count(_ source: SourceAddress) -> Int { self.open.withLock { $0[source] ?? 0 } }
+    func count(_ source: SourceAddress) -> Int { self.open.withLockedValue { $0[source] ?? 0 } }
 }

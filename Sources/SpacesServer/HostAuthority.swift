@@ -51,6 +51,10 @@ public enum HostTokens {
 /// jwt-kit's key collection is an actor, so a check is asynchronous: it runs only for a bearer
 /// that looks like a JWT (three base64url parts), on the host API's requests, never on a join.
 struct HostAuthority: Sendable {
+    /// Below this the node warns at start: a host token's holder can test guesses of the key
+    /// offline (HKDF is fast), so it must be too long to guess (32 hex characters: 128 bits).
+    static let minimumKeyBytes = 32
+
     private let keys: JWTKeyCollection
     private let operatorKey: String
 

@@ -1,6 +1,6 @@
 import NIOCore
 import SpacesCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// One Space's ``Conversation`` on this node, shared by every event loop, and the admitted
 /// listeners it may need to reach one by one (an asker's own question, an invitation).
@@ -26,9 +26,9 @@ final class LiveConversation: Sendable {
         let identity: ObjectIdentifier
     }
 
-    private let state: Mutex<Conversation>
-    private let members = Mutex<[UInt64: Member]>([:])
-    private let latest = Mutex<SharedUpdate?>(nil)
+    private let state: NIOLockedValueBox<Conversation>
+    private let members = NIOLockedValueBox<[UInt64: Member]>([:])
+    private let latest = NIOLockedValueBox<SharedUpdate?>(nil)
 
     let settings: SpacesConfiguration.Conversation
     /// The cluster's part; nil on an embedded node.
@@ -46,28 +46,28 @@ final class LiveConversation: Sendable {
 
         let broker: any Broker
         let spaceID: String
-        let rates: Mutex<ListenerRates>
-        let lead: Mutex<Lead>
+        let rates: NIOLockedValueBox<ListenerRates>
+        let lead: NIOLockedValueBox<Lead>
         /// Listeners of this node with a hand up (as far as this node knows): a leaving
         /// listener's hand is lowered in Redis only if it is here.
-        let raised = Mutex<Set<UInt64>>([])
+        let raised = NIOLockedValueBox<Set<UInt64>>([])
         /// The host's views as last received, for a host who attaches here.
-        let host = Mutex<(ServerEvent.Questions?, ServerEvent.Hands?)>((nil, nil))
+        let host = NIOLockedValueBox<(ServerEvent.Questions?, ServerEvent.Hands?)>((nil, nil))
         /// The versions of the questions and the hands last delivered here: an older view (a
         /// stored one fetched late, a deposed leader's last digest) is dropped, never shown.
-        let delivered = Mutex<(questions: UInt64, hands: UInt64)>((0, 0))
+        let delivered = NIOLockedValueBox<(questions: UInt64, hands: UInt64)>((0, 0))
 
         init(broker: any Broker, spaceID: String, settings: SpacesConfiguration.Conversation) {
             self.broker = broker
             self.spaceID = spaceID
-            self.rates = Mutex(ListenerRates(configuration: settings.questionQueue))
-            self.lead = Mutex(Lead(digest: ConversationDigest(settings: settings)))
+            self.rates = NIOLockedValueBox(ListenerRates(configuration: settings.questionQueue))
+            self.lead = NIOLockedValueBox(Lead(digest: ConversationDigest(settings: settings)))
         }
     }
 
     init(settings: SpacesConfiguration.Conversation, spaceID: String = "", broker: (any Broker)? = nil) {
         self.settings = settings
-        self.state = Mutex(Conversation(settings: settings))
+        self.state = NIOLockedValueBox(Conversation(settings: settings))
         self.cluster = broker.map { Clustered(broker: $0, spaceID: spaceID, settings: settings) }
     }
 
@@ -82,12 +82,12 @@ final class LiveConversation: Sendable {
         let member = Member(
             eventLoop: eventLoop, connection: NIOLoopBound(connection, eventLoop: eventLoop), identity: ObjectIdentifier(connection)
         )
-        self.members.withLock { $0[listenerID] = member }
-        guard let cluster = self.cluster else { return self.state.withLock { $0.standing(of: listenerID) } }
+        self.members.withLockedValue { $0[listenerID] = member }
+        guard let cluster = self.cluster else { return self.state.withLockedValue { $0.standing(of: listenerID) } }
         if resumed {
             cluster.broker.standing(of: listenerID, spaceID: cluster.spaceID).whenSuccess { events in
                 if events.contains(where: { if case .hand = $0 { true } else { false } }) {
-                    cluster.raised.withLock { _ = $0.insert(listenerID) }
+                    cluster.raised.withLockedValue { _ = $0.insert(listenerID) }
                 }
                 self.send(events.map { (listenerID, $0) })
             }
@@ -98,17 +98,17 @@ final class LiveConversation: Sendable {
     /// The listener left: it can no longer be reached, and its hand goes down. A resumed
     /// listener joined again under the same id first, so only its own entry is removed.
     func leave(_ listenerID: UInt64, connection: ListenerConnection) {
-        let removed = self.members.withLock { members -> Bool in
+        let removed = self.members.withLockedValue { members -> Bool in
             guard let member = members[listenerID], member.identity == ObjectIdentifier(connection) else { return false }
             members[listenerID] = nil
             return true
         }
         guard removed else { return }
         guard let cluster = self.cluster else {
-            self.state.withLock { $0.listenerLeft(listenerID) }
+            self.state.withLockedValue { $0.listenerLeft(listenerID) }
             return
         }
-        if cluster.raised.withLock({ $0.remove(listenerID) }) != nil {
+        if cluster.raised.withLockedValue({ $0.remove(listenerID) }) != nil {
             _ = cluster.broker.listenerAction(.hand(raised: false), listenerID: listenerID, spaceID: cluster.spaceID, settings: self.settings)
         }
     }
@@ -122,18 +122,18 @@ final class LiveConversation: Sendable {
             event = .ask(text: try Question.normalize(text, maximumLength: self.settings.questionQueue.maximumTextLength))
         }
         guard let cluster = self.cluster else {
-            return .now(try self.state.withLock { state throws(QuestionQueueError) in try state.receive(event, from: listenerID, nowMicros: nowMicros) })
+            return .now(try self.state.withLockedValueThrowing({ state throws(QuestionQueueError) in try state.receive(event, from: listenerID, nowMicros: nowMicros) }))
         }
         switch event {
         case .react, .ping:
             // Counted here, flushed to the Space's count once per interval.
-            return .now(try self.state.withLock { state throws(QuestionQueueError) in try state.receive(event, from: listenerID, nowMicros: nowMicros) })
+            return .now(try self.state.withLockedValueThrowing({ state throws(QuestionQueueError) in try state.receive(event, from: listenerID, nowMicros: nowMicros) }))
         case .ask:
-            try cluster.rates.withLock { rates throws(QuestionQueueError) in try rates.take(.ask, listenerID: listenerID, nowMicros: nowMicros) }
+            try cluster.rates.withLockedValueThrowing({ rates throws(QuestionQueueError) in try rates.take(.ask, listenerID: listenerID, nowMicros: nowMicros) })
         case .upvote:
-            try cluster.rates.withLock { rates throws(QuestionQueueError) in try rates.take(.upvote, listenerID: listenerID, nowMicros: nowMicros) }
+            try cluster.rates.withLockedValueThrowing({ rates throws(QuestionQueueError) in try rates.take(.upvote, listenerID: listenerID, nowMicros: nowMicros) })
         case .hand(let raised):
-            cluster.raised.withLock { if raised { $0.insert(listenerID) } else { $0.remove(listenerID) } }
+            cluster.raised.withLockedValue { if raised { $0.insert(listenerID) } else { $0.remove(listenerID) } }
         case .withdraw:
             break
         }
@@ -149,7 +149,7 @@ final class LiveConversation: Sendable {
             return cluster.broker.hostAction(action, spaceID: cluster.spaceID).hop(to: eventLoop)
         }
         do {
-            let outcome = try self.state.withLock { state throws(QuestionQueueError) in try state.perform(action) }
+            let outcome = try self.state.withLockedValueThrowing({ state throws(QuestionQueueError) in try state.perform(action) })
             if let invited = outcome.invited {
                 self.send([(invited, .invited)])
             }
@@ -164,7 +164,7 @@ final class LiveConversation: Sendable {
     func hostView(all: Bool = false, on eventLoop: any EventLoop) -> EventLoopFuture<(ServerEvent.Questions, ServerEvent.Hands)> {
         let now = WallClock.nowMicros()
         guard let cluster = self.cluster else {
-            return eventLoop.makeSucceededFuture(self.state.withLock {
+            return eventLoop.makeSucceededFuture(self.state.withLockedValue {
                 ($0.hostQuestions(top: all ? nil : $0.settings.hostQuestionCount), $0.hostHands(nowMicros: now))
             })
         }
@@ -185,8 +185,8 @@ final class LiveConversation: Sendable {
     /// The host's view as this node knows it now, for a host who attaches: in a cluster, the
     /// views last received (nil parts before any).
     func hostViewNow(nowMicros: UInt64) -> (ServerEvent.Questions?, ServerEvent.Hands?) {
-        if let cluster = self.cluster { return cluster.host.withLock { $0 } }
-        return self.state.withLock { ($0.hostQuestions(top: $0.settings.hostQuestionCount), $0.hostHands(nowMicros: nowMicros)) }
+        if let cluster = self.cluster { return cluster.host.withLockedValue { $0 } }
+        return self.state.withLockedValue { ($0.hostQuestions(top: $0.settings.hostQuestionCount), $0.hostHands(nowMicros: nowMicros)) }
     }
 
     // MARK: Fan-out
@@ -194,8 +194,8 @@ final class LiveConversation: Sendable {
     /// The `questions` update last fanned out, framed: a listener admitted later gets it with
     /// its `welcome`, so it sees the queue at once instead of at the next change.
     var latestQuestions: SharedUpdate? {
-        get { self.latest.withLock { $0 } }
-        set { self.latest.withLock { $0 = newValue } }
+        get { self.latest.withLockedValue { $0 } }
+        set { self.latest.withLockedValue { $0 = newValue } }
     }
 
     /// What is due now; personal messages are sent from here, each on its listener's loop. In
@@ -206,7 +206,7 @@ final class LiveConversation: Sendable {
             self.lead(cluster, nowMicros: nowMicros)
             return Conversation.Updates()
         }
-        let updates = self.state.withLock { $0.due(nowMicros: nowMicros) }
+        let updates = self.state.withLockedValue { $0.due(nowMicros: nowMicros) }
         if !updates.personal.isEmpty {
             self.send(updates.personal.map { ($0.listenerID, ServerEvent.question($0.question)) })
         }
@@ -225,7 +225,7 @@ final class LiveConversation: Sendable {
     func received(_ broadcast: ConversationBroadcast) -> Conversation.Updates {
         var updates = broadcast.updates
         if let cluster = self.cluster {
-            cluster.delivered.withLock { delivered in
+            cluster.delivered.withLockedValue { delivered in
                 if let questions = updates.questions?.version ?? updates.hostQuestions?.version {
                     if questions < delivered.questions {
                         updates.questions = nil
@@ -240,13 +240,13 @@ final class LiveConversation: Sendable {
             }
         }
         if let cluster = self.cluster, updates.hostQuestions != nil || updates.hands != nil {
-            cluster.host.withLock { host in
+            cluster.host.withLockedValue { host in
                 host = (updates.hostQuestions ?? host.0, updates.hands ?? host.1)
             }
         }
         var messages = updates.personal.map { ($0.listenerID, ServerEvent.question($0.question)) }
         for invited in broadcast.invitedListeners {
-            self.cluster?.raised.withLock { _ = $0.remove(invited) }
+            self.cluster?.raised.withLockedValue { _ = $0.remove(invited) }
             messages.append((invited, .invited))
         }
         if !messages.isEmpty { self.send(messages) }
@@ -256,13 +256,13 @@ final class LiveConversation: Sendable {
     /// This node stopped following the Space's channel: what it kept may go stale.
     func forgetShared() {
         self.latestQuestions = nil
-        self.cluster?.host.withLock { $0 = (nil, nil) }
+        self.cluster?.host.withLockedValue { $0 = (nil, nil) }
         self.forgetVersions()
     }
 
     /// Takes the next views whatever their versions.
     func forgetVersions() {
-        self.cluster?.delivered.withLock { $0 = (0, 0) }
+        self.cluster?.delivered.withLockedValue { $0 = (0, 0) }
     }
 
     /// How long a leader's lease lasts: a few of its reads, so a dead leader is replaced within
@@ -272,11 +272,11 @@ final class LiveConversation: Sendable {
     private func lead(_ cluster: Clustered, nowMicros: UInt64) {
         let interval = UInt64(max(1, self.settings.questionsIntervalMs)) * 1000
         let reactionsInterval = UInt64(max(1, self.settings.reactionsIntervalMs)) * 1000
-        let due = cluster.lead.withLock { lead -> (revision: UInt64?, hands: UInt64?, reactions: Bool)? in
+        let due = cluster.lead.withLockedValue { lead -> (revision: UInt64?, hands: UInt64?, reactions: Bool)? in
             if nowMicros &- lead.prunedAt >= 60_000_000 {
                 lead.prunedAt = nowMicros
-                cluster.rates.withLock { $0.prune(nowMicros: nowMicros) }
-                self.state.withLock { $0.prune(nowMicros: nowMicros) }
+                cluster.rates.withLockedValue { $0.prune(nowMicros: nowMicros) }
+                self.state.withLockedValue { $0.prune(nowMicros: nowMicros) }
             }
             guard !lead.reading, nowMicros &- lead.stateAt >= interval else { return nil }
             lead.reading = true
@@ -286,14 +286,14 @@ final class LiveConversation: Sendable {
             return (lead.digest.revision, lead.digest.handsVersion, reactions)
         }
         guard let due else { return }
-        if due.reactions, let counts = self.state.withLock({ $0.takeReactions() }) {
+        if due.reactions, let counts = self.state.withLockedValue({ $0.takeReactions() }) {
             cluster.broker.addReactions(counts, spaceID: cluster.spaceID)
         }
         cluster.broker.conversationState(
             spaceID: cluster.spaceID, lead: true, revision: due.revision, handsVersion: due.hands, takeReactions: due.reactions,
             leaseMillis: self.leaseMillis
         ).whenComplete { result in
-            let published = cluster.lead.withLock { lead -> (ConversationBroadcast, ConversationBroadcast)? in
+            let published = cluster.lead.withLockedValue { lead -> (ConversationBroadcast, ConversationBroadcast)? in
                 lead.reading = false
                 guard case .success(let input?) = result else { return nil }
                 let updates = lead.digest.digest(input, nowMicros: WallClock.nowMicros())
@@ -315,7 +315,7 @@ final class LiveConversation: Sendable {
     private func send(_ messages: [(UInt64, ServerEvent)]) {
         // The members are looked up under the lock; the messages are encoded outside it, so
         // admissions and leaves on every loop never wait for JSON.
-        let found: [(Member, ServerEvent)] = self.members.withLock { members in
+        let found: [(Member, ServerEvent)] = self.members.withLockedValue { members in
             messages.compactMap { listenerID, event in members[listenerID].map { ($0, event) } }
         }
         var byLoop: [ObjectIdentifier: (any EventLoop, [(NIOLoopBound<ListenerConnection>, ByteBuffer, SharedUpdate.Kind)])] = [:]

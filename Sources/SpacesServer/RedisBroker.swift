@@ -3,7 +3,7 @@ import Logging
 import NIOCore
 import SpacesCore
 import SpacesRedis
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The cluster on Redis: the directory in hashes, the nodes' load under expiring keys, each
 /// Space's audio on a sharded channel (`SPUBLISH`), directory events on a classic one.
@@ -30,14 +30,14 @@ final class RedisBroker: Broker {
     private let settings: SpacesConfiguration.Cluster
     /// Set once by ``start(handlers:timeout:)``; read by the subscriber's callback.
     private final class Box: Sendable {
-        let handlers = Mutex<Handlers?>(nil)
+        let handlers = NIOLockedValueBox<Handlers?>(nil)
         /// The Spaces whose channel this node follows; serialises subscribe/unsubscribe decisions.
-        let subscriptions = Mutex<Set<String>>([])
+        let subscriptions = NIOLockedValueBox<Set<String>>([])
         init() {}
     }
     private let box = Box()
     /// Live nodes' URLs as of the last heartbeat, for ``failoverNodes``.
-    private let known = Mutex<[String]?>(nil)
+    private let known = NIOLockedValueBox<[String]?>(nil)
     let logger: Logger
 
     /// Writes a new Space's record unless one with its id exists: ids are unique cluster-wide.
@@ -210,7 +210,7 @@ final class RedisBroker: Broker {
         let keys = self.keys
         let me = nodeID
         self.subscriber = RedisSubscriber(configuration: redis, eventLoop: eventLoop, logger: logger) { message in
-            guard let handlers = box.handlers.withLock({ $0 }) else { return }
+            guard let handlers = box.handlers.withLockedValue({ $0 }) else { return }
             if message.channel.sharded, let id = keys.spaceID(ofAudioChannel: message.channel.name) {
                 guard let envelope = try? ClusterEnvelope.decode(message.payload) else { return }
                 switch envelope.kind {
@@ -231,11 +231,11 @@ final class RedisBroker: Broker {
 
     /// Connects (waiting up to `timeout` for Redis; a node starts anyway and keeps trying).
     func start(handlers: Handlers, timeout: Duration = .seconds(3)) async {
-        self.box.handlers.withLock { $0 = handlers }
+        self.box.handlers.withLockedValue { $0 = handlers }
         self.subscriber.onConnectionChange { [weak self] up in
             guard up, let self else { return }
-            let handlers = self.box.handlers.withLock { $0 }
-            for id in self.box.subscriptions.withLock({ $0 }) {
+            let handlers = self.box.handlers.withLockedValue { $0 }
+            for id in self.box.subscriptions.withLockedValue({ $0 }) {
                 handlers?.resync(id)
                 self.catchUp(id)
             }
@@ -446,13 +446,13 @@ final class RedisBroker: Broker {
         }
     }
 
-    var failoverNodes: [String]? { self.known.withLock { $0 } }
+    var failoverNodes: [String]? { self.known.withLockedValue { $0 } }
 
     /// Reads the live nodes again for ``failoverNodes`` (each heartbeat).
     func refreshNodes() {
         self.liveNodes().whenSuccess { nodes in
             let urls = Array(nodes.map(\.url).shuffled().prefix(8))
-            self.known.withLock { $0 = urls.isEmpty ? nil : urls }
+            self.known.withLockedValue { $0 = urls.isEmpty ? nil : urls }
         }
     }
 
@@ -478,7 +478,7 @@ final class RedisBroker: Broker {
         let box = self.box
         self.subscriber.subscribe(.sharded(self.keys.audio(id))).flatMap { self.latestView(spaceID: id) }.whenSuccess { view in
             // A node that stopped following the Space meanwhile must not keep what may go stale.
-            guard let view, box.subscriptions.withLock({ $0.contains(id) }), let handlers = box.handlers.withLock({ $0 }) else { return }
+            guard let view, box.subscriptions.withLockedValue({ $0.contains(id) }), let handlers = box.handlers.withLockedValue({ $0 }) else { return }
             handlers.conversation(id, view)
         }
     }
@@ -488,7 +488,7 @@ final class RedisBroker: Broker {
         // Decided from the count read under the lock, not from `active`: calls from two loops
         // (one listener leaving, another arriving) may come in either order, and the last one
         // must leave the subscription matching the listeners there are.
-        self.box.subscriptions.withLock { subscribed in
+        self.box.subscriptions.withLockedValue { subscribed in
             let wanted = (space.listenerCount > 0 || space.hasPublisher) && space.state == .live
             if wanted {
                 guard subscribed.insert(space.id).inserted else { return }

@@ -16,7 +16,7 @@ public final class Relay: Sendable {
     }
 
     public let handles: [Handle]
-    private let draining = Atomic<Bool>(false)
+    private let draining = Synchronization.Atomic<Bool>(false)
 
     /// Compresses a shared text update once for the listeners that negotiated permessage-deflate
     /// (nil when `relay.permessageDeflate` is off). The conversation ticker is its only caller,
@@ -27,6 +27,9 @@ public final class Relay: Sendable {
 
     private static func makeDeflate(_ configuration: SpacesConfiguration) -> (@Sendable (String) -> ByteBuffer)? {
         guard configuration.relay.permessageDeflate else { return nil }
+        // `Mutex`, not `NIOLockedValueBox` as elsewhere: a `Deflater` is not `Sendable`, and only
+        // `Mutex` takes such a value (it is sent in). One caller, one thread: nothing for a race
+        // detector to see either way.
         let deflater = Mutex(Deflater())
         return { text in deflater.withLock { PreframedMessage.deflatedText(text, deflater: $0).bytes } }
     }

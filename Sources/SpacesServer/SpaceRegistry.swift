@@ -1,10 +1,10 @@
 import Foundation
 import SpacesCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The Spaces of this node, by id.
 public final class SpaceRegistry: Sendable {
-    private let spaces = Mutex<[String: LiveSpace]>([:])
+    private let spaces = NIOLockedValueBox<[String: LiveSpace]>([:])
     private let limits: SpacesConfiguration.Spaces
     private let conversation: SpacesConfiguration.Conversation
     let broker: (any Broker)?
@@ -38,7 +38,7 @@ public final class SpaceRegistry: Sendable {
             owner: owner
         )
         let maxLive = self.limits.maxLive
-        let added: Bool = self.spaces.withLock { spaces in
+        let added: Bool = self.spaces.withLockedValue { spaces in
             guard spaces.values.lazy.filter({ $0.state == .live }).count < maxLive else { return false }
             spaces[space.id] = space
             return true
@@ -59,7 +59,7 @@ public final class SpaceRegistry: Sendable {
             owner: record.owner
         )
         if record.state == .ended { _ = space.markEnded() }
-        return self.spaces.withLock { spaces in
+        return self.spaces.withLockedValue { spaces in
             if let existing = spaces[record.id] { return existing }
             spaces[record.id] = space
             return space
@@ -67,18 +67,18 @@ public final class SpaceRegistry: Sendable {
     }
 
     public func space(id: String) -> LiveSpace? {
-        self.spaces.withLock { $0[id] }
+        self.spaces.withLockedValue { $0[id] }
     }
 
     /// All Spaces, newest first.
     public func all() -> [LiveSpace] {
-        self.spaces.withLock { Array($0.values) }.sorted { $0.createdAt > $1.createdAt }
+        self.spaces.withLockedValue { Array($0.values) }.sorted { $0.createdAt > $1.createdAt }
     }
 
     /// Forgets ended Spaces older than the retention period.
     func prune(nowMicros: UInt64) {
         let retain = UInt64(self.limits.retainEndedSeconds) * 1_000_000
-        self.spaces.withLock { spaces in
+        self.spaces.withLockedValue { spaces in
             spaces = spaces.filter { $0.value.state == .live || $0.value.endedAt + retain > nowMicros }
         }
     }

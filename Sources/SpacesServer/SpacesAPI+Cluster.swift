@@ -10,8 +10,13 @@ extension SpacesAPI {
         let route = Route(path: RequestTarget(head.uri).path)
         // Only the host's routes look at who is calling (a host token is checked
         // asynchronously); listeners and the page never wait for it.
-        guard Self.isHostRoute(route, head.method), let authority = self.authority else {
+        guard Self.isHostRoute(route, head.method) else {
             return self.respond(head, route: route, body: body, peer: peer, caller: .anonymous, on: eventLoop)
+        }
+        guard let authority = self.authority else {
+            // A node without a host key: a Space's own host token is all there is to check.
+            let caller: Caller = Self.bearer(head.headers).map { .bearer($0) } ?? .anonymous
+            return self.respond(head, route: route, body: body, peer: peer, caller: caller, on: eventLoop)
         }
         return authority.caller(head, on: eventLoop).flatMap { caller in
             self.respond(head, route: route, body: body, peer: peer, caller: caller, on: eventLoop)

@@ -40,8 +40,7 @@ struct SpacesAPI: Sendable {
             guard let space = self.registry.space(id: id) else { return .failure(Self.noSuchSpace(id)) }
             guard space.state == .live else { return .failure(APIError(.gone, "the Space has ended")) }
             let client = peer.flatMap { self.clientAddress(peer: $0, headers: head.headers) }
-            return self.gate.plan(space: space, query: target.query, source: client?.source, rated: client?.isTrusted == false)
-                .map { .listen(space, $0) }
+            return self.gate.plan(space: space, query: target.query, source: client?.source).map { .listen(space, $0) }
         case .publish(let id):
             guard head.method == .GET else { return .failure(APIError(.methodNotAllowed, "use GET")) }
             guard let space = self.registry.space(id: id) else { return .failure(Self.noSuchSpace(id)) }
@@ -54,6 +53,17 @@ struct SpacesAPI: Sendable {
         default:
             return .failure(APIError(.notFound, "no WebSocket here"))
         }
+    }
+
+    /// A listen handshake over its address's rate (`limits.handshakesPerSecondPerAddress`):
+    /// the 429 to answer. Asked once per WebSocket upgrade request, before anything else (in a
+    /// cluster, before a resume's slot is claimed in Redis); a plain `GET` probe is not a
+    /// handshake. A trusted proxy that names nobody behind it is not counted.
+    func handshakeRefusal(_ head: HTTPRequestHead, peer: SocketAddress?) -> APIError? {
+        guard case .listen = Route(path: RequestTarget(head.uri).path), let peer,
+            let client = self.clientAddress(peer: peer, headers: head.headers), !client.isTrusted
+        else { return nil }
+        return self.gate.takeHandshake(client.source)
     }
 
     /// Who a request comes from: its peer, or the client a trusted proxy names in

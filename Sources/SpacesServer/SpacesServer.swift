@@ -7,7 +7,7 @@ import NIOWebSocket
 import ServiceLifecycle
 import SpacesCompression
 import SpacesCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A Spaces node: the HTTP API, the WebSocket endpoints and the sharded relay.
 ///
@@ -23,10 +23,10 @@ public final class SpacesServer: Service, Sendable {
     let group: MultiThreadedEventLoopGroup
     private let ownsGroup: Bool
     private let logger: Logger
-    private let channel = Mutex<(any Channel)?>(nil)
-    private let tickers = Mutex<[RepeatedTask]>([])
+    private let channel = NIOLockedValueBox<(any Channel)?>(nil)
+    private let tickers = NIOLockedValueBox<[RepeatedTask]>([])
     /// Open connections per address, once started (tests read it).
-    let connectionShares = Mutex<ConnectionShares?>(nil)
+    let connectionShares = NIOLockedValueBox<ConnectionShares?>(nil)
     /// The cluster on Redis; nil on an embedded node.
     let broker: RedisBroker?
     private let port = BoundPort()
@@ -58,7 +58,7 @@ public final class SpacesServer: Service, Sendable {
 
     /// The address the server is bound to, once started.
     public var localAddress: SocketAddress? {
-        self.channel.withLock { $0?.localAddress }
+        self.channel.withLockedValue { $0?.localAddress }
     }
 
     /// Binds and starts serving; returns the bound address.
@@ -74,10 +74,18 @@ public final class SpacesServer: Service, Sendable {
         }
         if !self.configuration.server.hostKey.isEmpty {
             api.authority = await HostAuthority(operatorKey: self.configuration.server.hostKey)
+            // A host token is signed with a key derived from this one: whoever holds a token
+            // can test guesses of a short key offline, and then act as the operator.
+            if self.configuration.server.hostKey.utf8.count < HostAuthority.minimumKeyBytes {
+                self.logger.warning(
+                    "server.hostKey is short: a host token lets its holder guess it offline; use a long random key (e.g. openssl rand -hex 32)",
+                    metadata: ["bytes": "\(self.configuration.server.hostKey.utf8.count)"]
+                )
+            }
         }
         let configuration = self.configuration
         let shares = ConnectionShares(limit: configuration.limits.connectionsPerAddress, trusted: api.trustedProxies)
-        self.connectionShares.withLock { $0 = shares }
+        self.connectionShares.withLockedValue { $0 = shares }
         let relay = self.relay
         let metrics = self.metrics
         let logger = self.logger
@@ -112,11 +120,18 @@ public final class SpacesServer: Service, Sendable {
                     // that decision (the checks, a ticket's or token's signature included, are
                     // not made again).
                     let decision = NIOLoopBoundBox<Upgrade?>(nil, eventLoop: channel.eventLoop)
+                    // A handshake over its address's rate, refused before anything else; the
+                    // API handler answers it (NIO hands it the request the upgrader declined).
+                    let overRate = NIOLoopBoundBox<APIError?>(nil, eventLoop: channel.eventLoop)
                     let upgrader = NIOWebSocketServerUpgrader(
                         maxFrameSize: configuration.limits.publishMessageBytes,
                         automaticErrorHandling: false,
                         shouldUpgrade: { channel, head in
-                            api.resolve(head, on: channel.eventLoop).flatMapThrowing {
+                            if let refusal = api.handshakeRefusal(head, peer: channel.remoteAddress) {
+                                overRate.value = refusal
+                                return channel.eventLoop.makeSucceededFuture(nil)
+                            }
+                            return api.resolve(head, on: channel.eventLoop).flatMapThrowing {
                                 switch api.upgrade(head, peer: channel.remoteAddress) {
                                 case .success(.listen(let space, let plan)):
                                     let agreement = Self.deflateAgreement(head, relay: relay)
@@ -155,12 +170,12 @@ public final class SpacesServer: Service, Sendable {
                         name: "spaces.deadline"
                     )
                     try sync.addHandler(MalformedRequestHandler(), name: "spaces.malformed")
-                    try sync.addHandler(APIHandler(api: api), name: "spaces.api")
+                    try sync.addHandler(APIHandler(api: api, overRate: overRate), name: "spaces.api")
                 }
             }
             .bind(host: configuration.server.bind, port: configuration.server.port)
             .get()
-        self.channel.withLock { $0 = channel }
+        self.channel.withLockedValue { $0 = channel }
         self.port.set(channel.localAddress?.port ?? 0)
         var tickers: [RepeatedTask] = []
         if let broker = self.broker {
@@ -181,7 +196,7 @@ public final class SpacesServer: Service, Sendable {
         let conversationTask = self.group.next().scheduleRepeatedTask(initialDelay: conversationTick, delay: conversationTick) { _ in
             Self.announceConversation(registry: registry, relay: relay, publishers: publishers, metrics: metrics)
         }
-        self.tickers.withLock { $0 = tickers + [stateTask, admissionTask, conversationTask] }
+        self.tickers.withLockedValue { $0 = tickers + [stateTask, admissionTask, conversationTask] }
         self.logger.info("listening", metadata: ["address": "\(channel.localAddress!)"])
         return channel.localAddress!
     }
@@ -348,8 +363,8 @@ public final class SpacesServer: Service, Sendable {
     /// Stops accepting, closes every WebSocket with 1001 and waits for them, bounded by the
     /// configured grace period; then releases the event loops it owns.
     public func stop() async {
-        guard let channel = self.channel.withLock({ $0 }) else { return }
-        self.tickers.withLock { $0.forEach { $0.cancel() } }
+        guard let channel = self.channel.withLockedValue({ $0 }) else { return }
+        self.tickers.withLockedValue { $0.forEach { $0.cancel() } }
         try? await channel.close()
         self.relay.closeAll(.goingAway, reason: "server shutting down")
         self.gate.closeWaiting(.goingAway, reason: "server shutting down")
@@ -358,7 +373,7 @@ public final class SpacesServer: Service, Sendable {
         while (self.relay.listenerCount > 0 || self.publishers.count > 0) && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        self.channel.withLock { $0 = nil }
+        self.channel.withLockedValue { $0 = nil }
         await self.broker?.stop()
         self.logger.info("stopped")
         if self.ownsGroup {

@@ -2,8 +2,8 @@ import NIOCore
 import NIOPosix
 import SpacesRedis
 import SpacesTestSupport
-import Synchronization
 import XCTest
+import NIOConcurrencyHelpers
 
 /// The client against a real `redis-server` started for each test.
 final class RedisClientTests: XCTestCase {
@@ -145,9 +145,9 @@ final class RedisClientTests: XCTestCase {
 
 /// Values appended from any thread.
 final class ChangeLog: Sendable {
-    private let storage = Mutex<[Bool]>([])
-    func append(_ value: Bool) { self.storage.withLock { $0.append(value) } }
-    var values: [Bool] { self.storage.withLock { $0 } }
+    private let storage = NIOLockedValueBox<[Bool]>([])
+    func append(_ value: Bool) { self.storage.withLockedValue { $0.append(value) } }
+    var values: [Bool] { self.storage.withLockedValue { $0 } }
 }
 
 func waitUntil(timeout: Duration = .seconds(5), file: StaticString = #filePath, line: UInt = #line, _ condition: () async throws -> Bool) async throws {

@@ -2,8 +2,8 @@ import NIOCore
 import NIOPosix
 import SpacesRedis
 import SpacesTestSupport
-import Synchronization
 import XCTest
+import NIOConcurrencyHelpers
 
 final class RedisSubscriberTests: XCTestCase {
     private var redis: RedisServerProcess!
@@ -83,7 +83,7 @@ final class RedisSubscriberTests: XCTestCase {
 
 /// Messages received, in order, from any thread.
 final class Inbox: Sendable {
-    private let storage = Mutex<[RedisMessage]>([])
-    func append(_ message: RedisMessage) { self.storage.withLock { $0.append(message) } }
-    var values: [RedisMessage] { self.storage.withLock { $0 } }
+    private let storage = NIOLockedValueBox<[RedisMessage]>([])
+    func append(_ message: RedisMessage) { self.storage.withLockedValue { $0.append(message) } }
+    var values: [RedisMessage] { self.storage.withLockedValue { $0 } }
 }

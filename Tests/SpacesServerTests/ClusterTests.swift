@@ -7,8 +7,8 @@ import SpacesLoad
 import SpacesRedis
 @testable import SpacesServer
 import SpacesTestSupport
-import Synchronization
 import XCTest
+import NIOConcurrencyHelpers
 
 /// Two or three nodes on one real `redis-server`, over loopback.
 final class ClusterTests: XCTestCase {
@@ -328,12 +328,12 @@ final class ClusterTests: XCTestCase {
             capacity: 10, framesPerBatch: 5
         )
         let created = AsyncStream.makeStream(of: CreateSpaceResponse.self)
-        let moved = Mutex<[String]>([])
+        let moved = NIOLockedValueBox<[String]>([])
         let hosting = Task {
             try await streamer.run(
                 source: { try EncodingPacketSource(pcm: TonePCMSource(frequency: 440, seconds: 8), bitrate: 24_000) },
                 onCreated: { space, _ in created.continuation.yield(space) },
-                onFailover: { node in moved.withLock { $0.append(node.hostHeader) } }
+                onFailover: { node in moved.withLockedValue { $0.append(node.hostHeader) } }
             )
         }
         guard let space = await created.stream.first(where: { _ in true }) else { return XCTFail("no Space") }
@@ -344,7 +344,7 @@ final class ClusterTests: XCTestCase {
         process.waitUntilExit()
         let before = listener.sequence.received
         try await eventually(timeout: .seconds(8)) { listener.sequence.received > before + 50 }
-        XCTAssertEqual(moved.withLock { $0 }, ["127.0.0.1:\(a.port)"], "the host publishes through A now")
+        XCTAssertEqual(moved.withLockedValue { $0 }, ["127.0.0.1:\(a.port)"], "the host publishes through A now")
         let info = try await a.api.space(id: space.id)
         XCTAssertEqual(info.state, .live, "the Space survived its host's node")
         XCTAssertEqual(listener.sequence.outOfOrder, 0)
@@ -657,11 +657,11 @@ final class BatchRecorder: Sendable {
         var closeCode: UInt16?
     }
 
-    private let state = Mutex(State())
-    var headers: [AudioBatchHeader] { self.state.withLock { $0.headers } }
-    var frames: [[UInt8]] { self.state.withLock { $0.frames } }
-    var arrivals: [UInt64] { self.state.withLock { $0.arrivals } }
-    var closeCode: UInt16? { self.state.withLock { $0.closeCode } }
+    private let state = NIOLockedValueBox(State())
+    var headers: [AudioBatchHeader] { self.state.withLockedValue { $0.headers } }
+    var frames: [[UInt8]] { self.state.withLockedValue { $0.frames } }
+    var arrivals: [UInt64] { self.state.withLockedValue { $0.arrivals } }
+    var closeCode: UInt16? { self.state.withLockedValue { $0.closeCode } }
 
     /// Listens until `batches` batches came, or for `until`, then closes.
     func listen(_ url: ServerURL, batches: Int = .max, until: Duration = .seconds(15)) async throws {
@@ -677,13 +677,13 @@ final class BatchRecorder: Sendable {
                 switch message {
                 case .binary(let buffer):
                     let batch = try AudioBatch.decode(buffer)
-                    self.state.withLock { state in
+                    self.state.withLockedValue { state in
                         state.headers.append(try! AudioBatchHeader.decode(buffer))
                         state.frames += batch.frames.map { Array($0.readableBytesView) }
                         state.arrivals.append(WallClock.nowMicros())
                     }
                 case .close(let code, _):
-                    if ContinuousClock.now < deadline { self.state.withLock { $0.closeCode = code } }
+                    if ContinuousClock.now < deadline { self.state.withLockedValue { $0.closeCode = code } }
                     return
                 case .text:
                     break

@@ -17,7 +17,7 @@ final class ConnectionSharesTests: XCTestCase {
         let second = try await TestListener.connect(url, from: "127.0.0.2")
         try await eventually { first.welcome != nil && second.welcome != nil }
         let source = try XCTUnwrap(SourceAddress(bytes: [127, 0, 0, 2]))
-        XCTAssertEqual(node.server.connectionShares.withLock { $0 }?.count(source), 2)
+        XCTAssertEqual(node.server.connectionShares.withLockedValue { $0 }?.count(source), 2)
 
         // A third from the same address is closed on accept, before any answer.
         do {
@@ -35,7 +35,7 @@ final class ConnectionSharesTests: XCTestCase {
 
         // One closes: its place comes back.
         await first.close()
-        try await eventually { node.server.connectionShares.withLock { $0 }?.count(source) == 1 }
+        try await eventually { node.server.connectionShares.withLockedValue { $0 }?.count(source) == 1 }
         let again = try await TestListener.connect(url, from: "127.0.0.2")
         try await eventually { again.welcome != nil }
         for listener in [second, other, again] { await listener.close() }

@@ -2,7 +2,6 @@ import Foundation
 @testable import SpacesCLI
 import SpacesClient
 import SpacesCore
-import Synchronization
 import XCTest
 
 #if canImport(Glibc)
@@ -10,6 +9,7 @@ import XCTest
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NIOConcurrencyHelpers
 
 /// The real console: `spaces host start --tone 440` in its own process under a pseudo-terminal
 /// (the built executable: see ``SpacesProcess``),
@@ -139,8 +139,8 @@ final class PseudoTerminal: Sendable {
     let leader: Int32
     let follower: FileHandle
     private let followerFD: Int32
-    private let bytes = Mutex<[UInt8]>([])
-    private let stop = Mutex(false)
+    private let bytes = NIOLockedValueBox<[UInt8]>([])
+    private let stop = NIOLockedValueBox(false)
     private let done = DispatchSemaphore(value: 0)
 
     init(width: Int, height: Int) throws {
@@ -174,24 +174,24 @@ final class PseudoTerminal: Sendable {
             if ready == 1 {
                 let count = read(self.leader, &buffer, buffer.count)
                 if count > 0 {
-                    self.bytes.withLock { $0 += buffer.prefix(count) }
+                    self.bytes.withLockedValue { $0 += buffer.prefix(count) }
                     continue
                 }
                 if count < 0, errno == EINTR { continue }
                 break  // EIO: no process holds the follower side any more
             }
-            if self.stop.withLock({ $0 }) { break }
+            if self.stop.withLockedValue({ $0 }) { break }
         }
         self.done.signal()
     }
 
     /// Everything the child wrote, as text.
-    var output: String { String(decoding: self.bytes.withLock { $0 }, as: UTF8.self) }
+    var output: String { String(decoding: self.bytes.withLockedValue { $0 }, as: UTF8.self) }
 
     /// The rows written since byte `offset`: the console places each row with a cursor move
     /// (`ESC [ row ; 1 H`) and writes it whole, so splitting on escape codes gives its rows.
     func rows(since offset: Int) -> [String] {
-        let bytes = self.bytes.withLock { Array($0.dropFirst(offset)) }
+        let bytes = self.bytes.withLockedValue { Array($0.dropFirst(offset)) }
         return String(decoding: bytes, as: UTF8.self).components(separatedBy: "\u{1B}[")
     }
 
@@ -212,13 +212,13 @@ final class PseudoTerminal: Sendable {
 
     /// Waits until what the child wrote has been read.
     func finishReading() {
-        self.stop.withLock { $0 = true }
+        self.stop.withLockedValue { $0 = true }
         _ = self.done.wait(timeout: .now() + 5)
-        self.stop.withLock { $0 = false }
+        self.stop.withLockedValue { $0 = false }
     }
 
     func close() {
-        self.stop.withLock { $0 = true }
+        self.stop.withLockedValue { $0 = true }
         _ = self.done.wait(timeout: .now() + 5)
         closeDescriptor(self.followerFD)
         closeDescriptor(self.leader)
@@ -270,9 +270,9 @@ enum SpacesProcess {
 
 /// A listener that takes part in the conversation: sends text, records the events it gets.
 final class ConsoleTestListener: Sendable {
-    private let events = Mutex<[ServerEvent]>([])
-    private let sender = Mutex<WebSocketSender?>(nil)
-    private let task = Mutex<Task<Void, Never>?>(nil)
+    private let events = NIOLockedValueBox<[ServerEvent]>([])
+    private let sender = NIOLockedValueBox<WebSocketSender?>(nil)
+    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
     static func connect(_ url: ServerURL) async throws -> ConsoleTestListener {
         let connection = try await WebSocketClient.connect(url)
@@ -280,25 +280,25 @@ final class ConsoleTestListener: Sendable {
         let ready = AsyncStream.makeStream(of: Void.self)
         let task = Task {
             _ = try? await connection.run { messages, sender in
-                listener.sender.withLock { $0 = sender }
+                listener.sender.withLockedValue { $0 = sender }
                 ready.continuation.yield()
                 while let message = try await messages.next() {
                     if case .text(let text) = message, let event = try? ServerEvent.parse(text) {
-                        listener.events.withLock { $0.append(event) }
+                        listener.events.withLockedValue { $0.append(event) }
                     }
                 }
             }
         }
-        listener.task.withLock { $0 = task }
+        listener.task.withLockedValue { $0 = task }
         for await _ in ready.stream { break }
         return listener
     }
 
     func send(_ text: String) async throws {
-        try await XCTUnwrap(self.sender.withLock { $0 }).send(text: text)
+        try await XCTUnwrap(self.sender.withLockedValue { $0 }).send(text: text)
     }
 
-    var all: [ServerEvent] { self.events.withLock { $0 } }
+    var all: [ServerEvent] { self.events.withLockedValue { $0 } }
     var welcomed: Bool { self.all.contains { if case .welcome = $0 { true } else { false } } }
     var askedID: String? { self.all.lazy.compactMap { if case .asked(let reference) = $0 { reference.id } else { nil } }.first }
     var hasUpvoted: Bool { self.all.contains { if case .upvoted = $0 { true } else { false } } }
@@ -310,8 +310,8 @@ final class ConsoleTestListener: Sendable {
     }
 
     func close() async {
-        try? await self.sender.withLock { $0 }?.close()
-        await self.task.withLock { $0 }?.value
+        try? await self.sender.withLockedValue { $0 }?.close()
+        await self.task.withLockedValue { $0 }?.value
     }
 }
 

@@ -100,4 +100,30 @@ final class InviteOnlyTests: XCTestCase {
         XCTAssertEqual(result.code, "invite_required")
         await node.stop()
     }
+
+    /// The page keeps sending the link's invite: once it has expired, a listener whose network
+    /// dropped must still get its held slot back with its resume token.
+    func testAResumeNeedsNoInviteEvenBesideAnExpiredOne() async throws {
+        let secret = "the cluster's shared secret, for a test"
+        let node = try await TestServer.start { $0.admission.secret = secret }
+        let space = try await node.api.createSpace(CreateSpaceRequest(title: "Private", access: .invite), hostKey: TestServer.hostKey)
+        let now = WallClock.nowMicros()
+        let shortLived = TokenSigner(secret: Array(secret.utf8)).sign(SignedToken(
+            kind: .invite, spaceID: space.id, value: 9, issuedMicros: now, expiresMicros: now + 1_500_000
+        ))
+        let listen = "/v1/spaces/\(space.id)/listen?invite=\(shortLived)"
+        let first = try await TestListener.connect(try node.url(listen))
+        try await eventually { first.welcome != nil }
+        let token = try XCTUnwrap(first.welcome?.resumeToken)
+        await first.drop()
+        try await Task.sleep(for: .milliseconds(1_700))
+
+        let expiredAlone = await self.refusal("ws://127.0.0.1:\(node.port)\(listen)")
+        XCTAssertEqual(expiredAlone.status, 403, "the expired invite alone lets nobody in")
+        let back = try await TestListener.connect(try node.url(listen + "&resume=\(token)"))
+        try await eventually { back.welcome != nil }
+        XCTAssertEqual(back.welcome?.listenerId, first.welcome?.listenerId, "the same listener, its slot given back")
+        await back.close()
+        await node.stop()
+    }
 }

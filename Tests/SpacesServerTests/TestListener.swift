@@ -1,8 +1,8 @@
 import NIOCore
 import SpacesClient
 import SpacesCore
-import Synchronization
 import XCTest
+import NIOConcurrencyHelpers
 
 /// A listener held open in the background that records what it receives, for tests that need
 /// many connections at once.
@@ -16,17 +16,17 @@ final class TestListener: Sendable {
         var finished = false
     }
 
-    let record = Mutex(Record())
+    let record = NIOLockedValueBox(Record())
     /// Whether permessage-deflate was negotiated.
     let compressed: Bool
 
     private init(compressed: Bool) {
         self.compressed = compressed
     }
-    private let sender = Mutex<WebSocketSender?>(nil)
-    private let gate = Mutex<CheckedContinuation<Void, Never>?>(nil)
-    private let paused = Mutex(false)
-    private let task = Mutex<Task<Void, Never>?>(nil)
+    private let sender = NIOLockedValueBox<WebSocketSender?>(nil)
+    private let gate = NIOLockedValueBox<CheckedContinuation<Void, Never>?>(nil)
+    private let paused = NIOLockedValueBox(false)
+    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
     /// Connects; with `paused` it does not read its socket until ``resume()``.
     static func connect(
@@ -37,18 +37,18 @@ final class TestListener: Sendable {
             url, headers: headers, compression: compression, localAddress: localAddress, receiveBufferSize: receiveBufferSize
         )
         let listener = TestListener(compressed: connection.compressed)
-        listener.paused.withLock { $0 = paused }
+        listener.paused.withLockedValue { $0 = paused }
         let ready = AsyncStream.makeStream(of: Void.self)
         let task = Task {
             _ = try? await connection.run { messages, sender in
-                listener.sender.withLock { $0 = sender }
+                listener.sender.withLockedValue { $0 = sender }
                 ready.continuation.yield()
                 while true {
-                    if listener.paused.withLock({ $0 }) {
-                        await withCheckedContinuation { continuation in listener.gate.withLock { $0 = continuation } }
+                    if listener.paused.withLockedValue({ $0 }) {
+                        await withCheckedContinuation { continuation in listener.gate.withLockedValue { $0 = continuation } }
                     }
                     guard let message = try await messages.next() else { break }
-                    listener.record.withLock { record in
+                    listener.record.withLockedValue { record in
                         switch message {
                         case .text(let text):
                             if let event = try? ServerEvent.parse(text) {
@@ -65,41 +65,41 @@ final class TestListener: Sendable {
                     }
                 }
             }
-            listener.record.withLock { $0.finished = true }
+            listener.record.withLockedValue { $0.finished = true }
         }
-        listener.task.withLock { $0 = task }
+        listener.task.withLockedValue { $0 = task }
         for await _ in ready.stream { break }
         return listener
     }
 
     var welcome: ServerEvent.Welcome? {
-        self.record.withLock { record in
+        self.record.withLockedValue { record in
             for case .welcome(let welcome) in record.events { return welcome }
             return nil
         }
     }
 
     var positions: [Int] {
-        self.record.withLock { record in record.events.compactMap { if case .waiting(let w) = $0 { w.position } else { nil } } }
+        self.record.withLockedValue { record in record.events.compactMap { if case .waiting(let w) = $0 { w.position } else { nil } } }
     }
 
     var refused: ServerEvent.Refused? {
-        self.record.withLock { record in
+        self.record.withLockedValue { record in
             for case .refused(let refused) in record.events { return refused }
             return nil
         }
     }
 
-    var closeCode: UInt16? { self.record.withLock { $0.close } }
-    var finished: Bool { self.record.withLock { $0.finished } }
-    var sequence: SequenceTracker { self.record.withLock { $0.sequence } }
+    var closeCode: UInt16? { self.record.withLockedValue { $0.close } }
+    var finished: Bool { self.record.withLockedValue { $0.finished } }
+    var sequence: SequenceTracker { self.record.withLockedValue { $0.sequence } }
 
     /// Every event received, with the time it arrived.
     var timedEvents: [(ServerEvent, ContinuousClock.Instant)] {
-        self.record.withLock { Array(zip($0.events, $0.times)) }
+        self.record.withLockedValue { Array(zip($0.events, $0.times)) }
     }
 
-    var events: [ServerEvent] { self.record.withLock { $0.events } }
+    var events: [ServerEvent] { self.record.withLockedValue { $0.events } }
 
     /// The `questions` events received, with their arrival times.
     var questionUpdates: [(ServerEvent.Questions, ContinuousClock.Instant)] {
@@ -118,26 +118,26 @@ final class TestListener: Sendable {
 
     /// Sends a text message.
     func send(_ text: String) async throws {
-        guard let sender = self.sender.withLock({ $0 }) else { throw CancellationError() }
+        guard let sender = self.sender.withLockedValue({ $0 }) else { throw CancellationError() }
         try await sender.send(text: text)
     }
 
     /// Starts reading again.
     func resume() {
-        self.paused.withLock { $0 = false }
-        self.gate.withLock { $0?.resume(); $0 = nil }
+        self.paused.withLockedValue { $0 = false }
+        self.gate.withLockedValue { $0?.resume(); $0 = nil }
     }
 
     /// Says goodbye with a close frame (1000) and waits for the socket to close.
     func close() async {
-        try? await self.sender.withLock { $0 }?.close()
-        await self.task.withLock { $0 }?.value
+        try? await self.sender.withLockedValue { $0 }?.close()
+        await self.task.withLockedValue { $0 }?.value
     }
 
     /// Drops the socket without a close frame, as a lost network does.
     func drop() async {
-        self.task.withLock { $0 }?.cancel()
+        self.task.withLockedValue { $0 }?.cancel()
         self.resume()
-        await self.task.withLock { $0 }?.value
+        await self.task.withLockedValue { $0 }?.value
     }
 }
