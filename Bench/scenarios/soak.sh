@@ -15,9 +15,10 @@ LISTENERS=${2:-2000}
 PORT=18370
 ROUNDS=$MINUTES
 build
-# A short grace, so the dropped-and-not-resumed slots are freed within the round; room for every
-# question of the run.
-SPACES_ADMISSION_RESUME_GRACE_SECONDS=5 SPACES_CONVERSATION_QUESTIONS_PER_SPACE=100000 start_node "$PORT"
+# A short grace, so the dropped-and-not-resumed slots are freed within the round. The question
+# queue keeps its default bound (500 per Space): it fills in the first rounds and then refuses
+# asks, so what it holds stops growing and any growth left is the node's own.
+SPACES_ADMISSION_RESUME_GRACE_SECONDS=5 start_node "$PORT"
 start_host "$PORT" $((LISTENERS + 100)) $((ROUNDS * 60 + 120))
 fds() { ls "/proc/$NODE_PID/fd" | wc -l; }
 listeners() { curl -sf "http://127.0.0.1:$PORT/v1/spaces/$SPACE" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["listeners"] + d["waiting"])'; }
