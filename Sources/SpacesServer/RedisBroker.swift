@@ -28,6 +28,8 @@ final class RedisBroker: Broker {
     let client: RedisClient
     let subscriber: RedisSubscriber
     private let settings: SpacesConfiguration.Cluster
+    /// `spaces.retainEndedSeconds`: how long an ended Space's keys stay in Redis.
+    private let retainEndedSeconds: Int
     /// Set once by ``start(handlers:timeout:)``; read by the subscriber's callback.
     private final class Box: Sendable {
         let handlers = NIOLockedValueBox<Handlers?>(nil)
@@ -192,7 +194,27 @@ final class RedisBroker: Broker {
         return 0
         """)
 
-    init(settings: SpacesConfiguration.Cluster, eventLoop: any EventLoop, logger: Logger) throws {
+    /// An ended Space's keys: every key of the Space expires after `ARGV[1]` seconds (the
+    /// directory answers `ended` until then, as a single node keeps an ended Space for
+    /// `spaces.retainEndedSeconds`), the voters of its still-open questions included; the line,
+    /// the leases and the held slots serve nobody and go at once. KEYS[1]: the Space's record
+    /// key, every other key's prefix (one hash tag).
+    static let endScript = RedisScript("""
+        local base, ttl = KEYS[1], ARGV[1]
+        local open = redis.call('ZRANGE', base .. ':ranking', 0, -1)
+        local onair = redis.call('HGET', base .. ':conversation', 'onair')
+        if onair then table.insert(open, onair) end
+        for _, id in ipairs(open) do redis.call('EXPIRE', base .. ':questions:' .. id .. ':voters', ttl) end
+        for _, suffix in ipairs({'', ':listeners', ':conversation', ':questions', ':ranking', ':askers', ':finished',
+                                 ':hands', ':closed', ':reactions', ':view', ':resumed'}) do
+          redis.call('EXPIRE', base .. suffix, ttl)
+        end
+        redis.call('UNLINK', base .. ':line', base .. ':slots', base .. ':held')
+        return 1
+        """)
+
+    init(settings: SpacesConfiguration.Cluster, eventLoop: any EventLoop, logger: Logger, retainEndedSeconds: Int = 3600) throws {
+        self.retainEndedSeconds = max(1, retainEndedSeconds)
         var redis = RedisConfiguration(url: try RedisURL(settings.url))
         let nodeID = settings.nodeID.isEmpty ? Token.random(bytes: 6) : settings.nodeID
         guard nodeID.utf8.count <= ClusterEnvelope.maximumOriginLength,
@@ -282,9 +304,12 @@ final class RedisBroker: Broker {
         _ = self.client.send([
             RedisCommand("HSET", .string(self.keys.space(space.id)), "state", .string(record.state.rawValue), "ended", RedisArgument(record.endedMicros)),
             RedisCommand("PUBLISH", .string(self.keys.events), .string("ended \(space.id)")),
-            // The line and the leases of an ended Space serve nobody.
-            RedisCommand("UNLINK", .string(self.keys.line(space.id)), .string(self.keys.slots(space.id)), .string(self.keys.held(space.id))),
         ])
+        // Then gone from Redis after the retention, its conversation included (the directory's
+        // set forgets the id when a listing finds the record gone).
+        _ = self.client.evaluate(
+            Self.endScript, keys: [.string(self.keys.space(space.id))], arguments: [RedisArgument(self.retainEndedSeconds)]
+        )
     }
 
     func record(id: String, on eventLoop: any EventLoop) -> EventLoopFuture<SpaceRecord?> {
@@ -299,9 +324,13 @@ final class RedisBroker: Broker {
         return client.send(RedisCommand("SMEMBERS", .string(keys.spaces))).flatMap { reply in
             let ids = (reply.elements ?? []).compactMap(\.string).prefix(10_000)
             let replies = client.send(ids.map { RedisCommand("HGETALL", .string(keys.space($0))) })
-            return EventLoopFuture.whenAllSucceed(replies, on: client.eventLoop)
+            return EventLoopFuture.whenAllSucceed(replies, on: client.eventLoop).map { replies in
+                // An id whose record expired (an ended Space past its retention) leaves the set.
+                let gone = zip(ids, replies).filter { $0.1.elements?.isEmpty ?? false }.map { RedisArgument.string($0.0) }
+                if !gone.isEmpty { _ = client.send(RedisCommand("SREM", [.string(keys.spaces)] + gone)) }
+                return replies.compactMap(Self.record(from:)).sorted { $0.createdMicros > $1.createdMicros }
+            }
         }
-        .map { replies in replies.compactMap(Self.record(from:)).sorted { $0.createdMicros > $1.createdMicros } }
         .hop(to: eventLoop)
     }
 

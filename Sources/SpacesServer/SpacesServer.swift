@@ -49,7 +49,10 @@ public final class SpacesServer: Service, Sendable {
             self.ownsGroup = true
         }
         self.broker = configuration.cluster.isEnabled
-            ? try RedisBroker(settings: configuration.cluster, eventLoop: self.group.next(), logger: logger) : nil
+            ? try RedisBroker(
+                settings: configuration.cluster, eventLoop: self.group.next(), logger: logger,
+                retainEndedSeconds: configuration.spaces.retainEndedSeconds
+            ) : nil
         self.registry = SpaceRegistry(limits: configuration.spaces, conversation: configuration.conversation, broker: self.broker)
         self.metrics = ServerMetrics()
         self.gate = AdmissionGate(configuration: configuration, metrics: self.metrics)

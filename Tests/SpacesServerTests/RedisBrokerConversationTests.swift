@@ -58,6 +58,53 @@ final class RedisBrokerConversationTests: XCTestCase {
         return try XCTUnwrap(state)
     }
 
+    /// An ended Space does not stay in Redis for ever: its record, its conversation and the
+    /// voters of its still-open question expire after `spaces.retainEndedSeconds`, and a listing
+    /// then forgets its id.
+    func testAnEndedSpacesKeysExpireAfterTheRetentionAndTheDirectoryForgetsIt() async throws {
+        let url = self.redis.url
+        let node = try await TestServer.start { configuration in
+            configuration.cluster.url = url
+            configuration.cluster.nodeID = "e"
+            configuration.spaces.retainEndedSeconds = 2
+        }
+        let broker = try XCTUnwrap(node.server.broker)
+        let space = try await node.createSpace(title: "Short-lived")
+        guard case .asked(let asked) = try await broker.listenerAction(.ask(text: "still open at the end"), listenerID: 1, spaceID: space.id, settings: self.settings).get() else {
+            return XCTFail("the question was not asked")
+        }
+        _ = try await broker.listenerAction(.upvote(id: asked.id), listenerID: 2, spaceID: space.id, settings: self.settings).get()
+        let keys = broker.keys
+        let voters = keys.questions(space.id) + ":" + asked.id + ":voters"
+        let watched = [keys.space(space.id), keys.conversation(space.id), keys.questions(space.id), keys.ranking(space.id), keys.askers(space.id), voters]
+        for key in watched {
+            let ttl = try await broker.client.send(RedisCommand("TTL", .string(key))).get().integer
+            XCTAssertEqual(ttl, -1, "\(key) has no expiry while the Space is live")
+        }
+        _ = try await node.api.endSpace(id: space.id, token: space.hostToken)
+        try await eventually {
+            let ttl = try await broker.client.send(RedisCommand("TTL", .string(keys.space(space.id)))).get().integer ?? -1
+            return ttl > 0
+        }
+        for key in watched {
+            let ttl = try await broker.client.send(RedisCommand("TTL", .string(key))).get().integer ?? -1
+            XCTAssertTrue((1...2).contains(ttl), "\(key) expires with the Space (TTL \(ttl))")
+        }
+        let listed = try await node.api.spaces().spaces.map(\.id)
+        XCTAssertTrue(listed.contains(space.id), "ended, still listed during the retention")
+        try await Task.sleep(for: .milliseconds(2_600))
+        for key in watched {
+            let exists = try await broker.client.send(RedisCommand("EXISTS", .string(key))).get().integer
+            XCTAssertEqual(exists, 0, "\(key) is gone")
+        }
+        let after = try await node.api.spaces().spaces.map(\.id)
+        XCTAssertFalse(after.contains(space.id))
+        try await eventually {
+            try await broker.client.send(RedisCommand("SISMEMBER", .string(keys.spaces), .string(space.id))).get().integer == 0
+        }
+        await node.stop()
+    }
+
     func testRankingVotesAndTheQueuesRules() async throws {
         let first = try await self.ask(1, "first")
         let second = try await self.ask(2, "second | with a bar")
