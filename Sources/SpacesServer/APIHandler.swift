@@ -62,9 +62,12 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             let body = self.body
             self.body = nil
+            // NIO's decoder reads nothing more after a request that asked to upgrade: answered
+            // without one (a refusal), that connection can only close.
+            let upgrading = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
             if let refusal = self.overRate?.value {
                 self.overRate?.value = nil
-                self.write(HTTPAnswer(refusal), for: head, context: context, close: false)
+                self.write(HTTPAnswer(refusal), for: head, context: context, close: true)
                 return
             }
             // In a cluster some answers wait for Redis; the pipelining handler holds the next
@@ -72,7 +75,7 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             self.api.respond(head, body: body, peer: context.remoteAddress, on: context.eventLoop).whenSuccess { answer in
                 let (handler, context) = bound.value
-                handler.write(answer, for: head, context: context, close: false)
+                handler.write(answer, for: head, context: context, close: upgrading)
             }
         }
     }

@@ -348,7 +348,7 @@ extension RedisBroker {
         // a later one (older ones are dropped by version, ``LiveConversation/received(_:)``).
         var commands: [RedisCommand] = []
         if let keep {
-            commands.append(RedisCommand("SET", .string(self.keys.view(spaceID)), .bytes(ByteBuffer(bytes: keep.json()))))
+            commands.append(RedisCommand("SET", .string(self.keys.view(spaceID)), .bytes(ByteBuffer(bytes: keep.json())), "KEEPTTL"))
         }
         commands.append(RedisCommand("SPUBLISH", .string(self.keys.audio(spaceID)), .bytes(message)))
         _ = self.client.send(commands)

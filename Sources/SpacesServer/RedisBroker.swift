@@ -197,8 +197,9 @@ final class RedisBroker: Broker {
     /// An ended Space's keys: every key of the Space expires after `ARGV[1]` seconds (the
     /// directory answers `ended` until then, as a single node keeps an ended Space for
     /// `spaces.retainEndedSeconds`), the voters of its still-open questions included; the line,
-    /// the leases and the held slots serve nobody and go at once. KEYS[1]: the Space's record
-    /// key, every other key's prefix (one hash tag).
+    /// the leases, the held slots and the nodes' `moved` sets serve nobody and go at once. `LT`:
+    /// a key that already expires sooner (`:resumed`) keeps its sooner end. KEYS[1]: the
+    /// Space's record key, every other key's prefix (one hash tag).
     static let endScript = RedisScript("""
         local base, ttl = KEYS[1], ARGV[1]
         local open = redis.call('ZRANGE', base .. ':ranking', 0, -1)
@@ -207,8 +208,9 @@ final class RedisBroker: Broker {
         for _, id in ipairs(open) do redis.call('EXPIRE', base .. ':questions:' .. id .. ':voters', ttl) end
         for _, suffix in ipairs({'', ':listeners', ':conversation', ':questions', ':ranking', ':askers', ':finished',
                                  ':hands', ':closed', ':reactions', ':view', ':resumed'}) do
-          redis.call('EXPIRE', base .. suffix, ttl)
+          redis.call('EXPIRE', base .. suffix, ttl, 'LT')
         end
+        for _, node in ipairs(redis.call('HKEYS', base .. ':slots')) do redis.call('UNLINK', base .. ':moved:' .. node) end
         redis.call('UNLINK', base .. ':line', base .. ':slots', base .. ':held')
         return 1
         """)
