@@ -262,6 +262,11 @@ final class RedisBroker: Broker {
             for id in self.box.subscriptions.withLockedValue({ $0 }) {
                 handlers?.resync(id)
                 self.catchUp(id)
+                // An `ended` published while the subscriber was away was not heard: the record
+                // says. (A record that is gone, as after Redis lost its data, ends nothing.)
+                self.record(id: id, on: self.client.eventLoop).whenSuccess { record in
+                    if record?.state == .ended { handlers?.ended(id) }
+                }
             }
         }
         self.subscriber.start()

@@ -386,6 +386,28 @@ final class ClusterTests: XCTestCase {
         await latecomer.close()
     }
 
+    /// `ended <id>` is a plain PUBLISH: a node whose subscriber was away when it went out never
+    /// hears it. When the subscriber is back, the node reads the records of the Spaces it
+    /// follows and ends those that ended meanwhile.
+    func testAnEndMissedWhileTheSubscriberWasAwayIsFoundWhenItReconnects() async throws {
+        let a = try await self.node("a")
+        let b = try await self.node("b")
+        let space = try await a.createSpace()
+        let listener = try await TestListener.connect(b.url("/v1/spaces/\(space.id)/listen"))
+        try await eventually { listener.welcome != nil }
+        let broker = try XCTUnwrap(b.server.broker)
+        try await eventually { self.subscribed(b, to: space.id) }
+        // Ended in the directory, its announcement never heard (no PUBLISH).
+        _ = try await broker.client.send(RedisCommand("HSET", .string(broker.keys.space(space.id)), "state", "ended")).get()
+        try await Task.sleep(for: .milliseconds(300))
+        XCTAssertEqual(b.server.registry.space(id: space.id)?.state, .live, "nothing told B yet")
+        // The subscriber's connection drops (every pub/sub client's) and comes back.
+        _ = try await broker.client.send(RedisCommand("CLIENT", "KILL", "TYPE", "pubsub")).get()
+        try await eventually(timeout: .seconds(5)) { b.server.registry.space(id: space.id)?.state == .ended }
+        try await eventually { listener.finished }
+        XCTAssertTrue(listener.events.contains { if case .ended = $0 { true } else { false } }, "its listener was told")
+    }
+
     func testADeadNodesSlotsAreReleasedAfterTheGracePeriod() async throws {
         let (a, process, port, _) = try await self.nodeBesideADoomedOne { $0.cluster.nodeTTLSeconds = 1; $0.admission.resumeGraceSeconds = 2 }
         let space = try await a.createSpace(capacity: 1)
