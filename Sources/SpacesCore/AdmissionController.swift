@@ -337,8 +337,10 @@ public struct AdmissionController: Sendable {
         self.lines[spaceID].flatMap { Self.eta($0, position: position, nowMicros) }
     }
 
+    /// No ETA from the line's own pace until it has moved twice: one interval says little
+    /// (places often free in uneven blocks), and "cannot tell" beats a number twice off.
     private static func eta(_ line: Line, position: Int, _ nowMicros: UInt64) -> Int? {
-        let rate = (line.admissions.perSecond(nowMicros: nowMicros) ?? 0) + line.othersRate
+        let rate = (line.admissions.perSecond(nowMicros: nowMicros, atLeast: 2) ?? 0) + line.othersRate
         guard rate > 0 else { return nil }
         return Int((Double(position) / rate).rounded(.up))
     }

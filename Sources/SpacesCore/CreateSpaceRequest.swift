@@ -20,13 +20,7 @@ public struct CreateSpaceRequest: Codable, Sendable, Equatable {
         } catch {
             throw APIError(.badRequest, "expected JSON {\"title\": string, \"capacity\": integer, \"channels\": 1 or 2, \"access\": \"open\" or \"invite\"}")
         }
-        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-            for key in ["capacity", "channels"] {
-                guard let number = object[key] as? NSNumber else { continue }
-                let type = String(cString: number.objCType)
-                if type == "d" || type == "f" { throw APIError(.badRequest, "\(key) must be an integer, written without a fraction or exponent") }
-            }
-        }
+        try JSONIntegers.require(["capacity", "channels"], in: data)
         return request
     }
 

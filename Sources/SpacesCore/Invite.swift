@@ -23,10 +23,7 @@ public struct InviteRequest: Codable, Sendable, Equatable {
         } catch {
             throw APIError(.badRequest, "expected JSON {\"ttlSeconds\": integer} or no body")
         }
-        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let number = object["ttlSeconds"] as? NSNumber {
-            let type = String(cString: number.objCType)
-            if type == "d" || type == "f" { throw APIError(.badRequest, "ttlSeconds must be an integer") }
-        }
+        try JSONIntegers.require(["ttlSeconds"], in: data)
         let seconds = request.ttlSeconds ?? Self.defaultSeconds
         guard (60...Self.maxSeconds).contains(seconds) else {
             throw APIError(.badRequest, "ttlSeconds must be within 60…\(Self.maxSeconds)")

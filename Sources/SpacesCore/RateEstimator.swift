@@ -23,17 +23,17 @@ public struct RateEstimator: Sendable, Equatable {
     }
 
     /// Events per second over the kept events within the horizon: those after the oldest kept
-    /// one, over the time from it to now. Nil until an event follows the oldest.
+    /// one, over the time from it to now. Nil until `atLeast` events follow the oldest.
     ///
     /// "After the oldest", not "all but one": places often free in blocks (two evictions at
     /// once, a cluster lease of several slots), and a block at the start of the window would
     /// otherwise count as events inside it (two pairs 7 s apart read as 3 in 7 s, not 2: an ETA
     /// a third too short).
-    public func perSecond(nowMicros: UInt64) -> Double? {
+    public func perSecond(nowMicros: UInt64, atLeast: Int = 1) -> Double? {
         let recent = self.times.filter { $0 + self.horizonMicros >= nowMicros }
         guard let oldest = recent.min(), nowMicros > oldest else { return nil }
         let after = recent.count { $0 > oldest }
-        guard after > 0 else { return nil }
+        guard after >= max(1, atLeast) else { return nil }
         return Double(after) / (Double(nowMicros - oldest) / 1_000_000)
     }
 }

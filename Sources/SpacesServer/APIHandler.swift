@@ -15,13 +15,12 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
     private var tooLarge = false
-    /// A WebSocket request the upgrader declined for its address's handshake rate: the next
-    /// request to answer is that one, with this.
-    private let overRate: NIOLoopBoundBox<APIError?>?
+    /// A WebSocket request the upgrader declined for its address's handshake rate (set by
+    /// `shouldUpgrade`): the next request to answer is that one, with this.
+    var overRate: APIError?
 
-    init(api: SpacesAPI, overRate: NIOLoopBoundBox<APIError?>? = nil) {
+    init(api: SpacesAPI) {
         self.api = api
-        self.overRate = overRate
         self.bodyLimit = api.configuration.limits.httpBodyBytes
     }
 
@@ -65,8 +64,8 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
             // NIO's decoder reads nothing more after a request that asked to upgrade: answered
             // without one (a refusal), that connection can only close.
             let upgrading = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
-            if let refusal = self.overRate?.value {
-                self.overRate?.value = nil
+            if let refusal = self.overRate {
+                self.overRate = nil
                 self.write(HTTPAnswer(refusal), for: head, context: context, close: true)
                 return
             }

@@ -74,11 +74,17 @@ struct HostAuthority: Sendable {
         try await self.keys.sign(claims)
     }
 
-    /// What `token` says, or why it is refused.
-    func caller(token: String) async -> Caller {
+    /// Who `token` is when no signature needs checking (the key, or not a JWT); nil for a JWT.
+    private func known(_ token: String) -> Caller? {
         guard !self.operatorKey.isEmpty else { return .bearer(token) }
         if Token.constantTimeEquals(token, self.operatorKey) { return .operatorKey }
-        guard Self.looksLikeJWT(token) else { return .bearer(token) }
+        guard Self.looksLikeJWT(token), token.utf8.count <= 4096 else { return .bearer(token) }
+        return nil
+    }
+
+    /// What `token` says, or why it is refused.
+    func caller(token: String) async -> Caller {
+        if let known = self.known(token) { return known }
         do {
             let claims = try await self.keys.verify(token, as: HostClaims.self)
             guard !claims.subject.isEmpty, claims.subject.utf8.count <= HostClaims.maxSubjectLength else {
@@ -95,8 +101,7 @@ struct HostAuthority: Sendable {
     /// Who sent `head`: resolved at once unless its bearer is a JWT to verify.
     func caller(_ head: HTTPRequestHead, on eventLoop: any EventLoop) -> EventLoopFuture<Caller> {
         guard let token = SpacesAPI.bearer(head.headers) else { return eventLoop.makeSucceededFuture(.anonymous) }
-        if Token.constantTimeEquals(token, self.operatorKey) { return eventLoop.makeSucceededFuture(.operatorKey) }
-        guard Self.looksLikeJWT(token), token.utf8.count <= 4096 else { return eventLoop.makeSucceededFuture(.bearer(token)) }
+        if let known = self.known(token) { return eventLoop.makeSucceededFuture(known) }
         let promise = eventLoop.makePromise(of: Caller.self)
         promise.completeWithTask { await self.caller(token: token) }
         return promise.futureResult

@@ -31,15 +31,17 @@ struct SpacesAPI: Sendable {
 
     var boundPort: Int { self.port.value }
 
+    /// Who a request comes from (``clientAddress(peer:headers:)``), found once per request.
+    typealias Client = (source: SourceAddress, isTrusted: Bool)
+
     /// Decides whether a request may become a WebSocket; the error is what to answer instead.
-    func upgrade(_ head: HTTPRequestHead, peer: SocketAddress? = nil) -> Result<Upgrade, APIError> {
+    func upgrade(_ head: HTTPRequestHead, client: Client? = nil) -> Result<Upgrade, APIError> {
         let target = RequestTarget(head.uri)
         switch Route(path: target.path) {
         case .listen(let id):
             guard head.method == .GET else { return .failure(APIError(.methodNotAllowed, "use GET")) }
             guard let space = self.registry.space(id: id) else { return .failure(Self.noSuchSpace(id)) }
             guard space.state == .live else { return .failure(APIError(.gone, "the Space has ended")) }
-            let client = peer.flatMap { self.clientAddress(peer: $0, headers: head.headers) }
             return self.gate.plan(space: space, query: target.query, source: client?.source).map { .listen(space, $0) }
         case .publish(let id):
             guard head.method == .GET else { return .failure(APIError(.methodNotAllowed, "use GET")) }
@@ -59,17 +61,15 @@ struct SpacesAPI: Sendable {
     /// the 429 to answer. Asked once per WebSocket upgrade request, before anything else (in a
     /// cluster, before a resume's slot is claimed in Redis); a plain `GET` probe is not a
     /// handshake. A trusted proxy that names nobody behind it is not counted.
-    func handshakeRefusal(_ head: HTTPRequestHead, peer: SocketAddress?) -> APIError? {
-        guard case .listen = Route(path: RequestTarget(head.uri).path), let peer,
-            let client = self.clientAddress(peer: peer, headers: head.headers), !client.isTrusted
-        else { return nil }
+    func handshakeRefusal(_ head: HTTPRequestHead, client: Client?) -> APIError? {
+        guard case .listen = Route(path: RequestTarget(head.uri).path), let client, !client.isTrusted else { return nil }
         return self.gate.takeHandshake(client.source)
     }
 
     /// Who a request comes from: its peer, or the client a trusted proxy names in
     /// `X-Forwarded-For` (every such header, in order, comma-separated entries); `isTrusted`
     /// when that is a trusted proxy itself (nobody behind it was named).
-    func clientAddress(peer: SocketAddress, headers: HTTPHeaders) -> (source: SourceAddress, isTrusted: Bool)? {
+    func clientAddress(peer: SocketAddress, headers: HTTPHeaders) -> Client? {
         guard let bytes = peer.bytes else { return nil }
         var client = bytes
         var isTrusted = false
@@ -105,7 +105,7 @@ struct SpacesAPI: Sendable {
         case (.invites(let id), .POST):
             return self.invite(id: id, head: head, body: body, caller: caller)
         case (.listen, _), (.publish, _):
-            switch self.upgrade(head, peer: peer) {
+            switch self.upgrade(head, client: peer.flatMap { self.clientAddress(peer: $0, headers: head.headers) }) {
             case .failure(let error):
                 self.metrics.refused(ServerMetrics.Refusal(error.kind))
                 return HTTPAnswer(error)

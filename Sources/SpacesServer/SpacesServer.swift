@@ -123,19 +123,23 @@ public final class SpacesServer: Service, Sendable {
                     // that decision (the checks, a ticket's or token's signature included, are
                     // not made again).
                     let decision = NIOLoopBoundBox<Upgrade?>(nil, eventLoop: channel.eventLoop)
-                    // A handshake over its address's rate, refused before anything else; the
+                    // A handshake over its address's rate is refused before anything else; the
                     // API handler answers it (NIO hands it the request the upgrader declined).
-                    let overRate = NIOLoopBoundBox<APIError?>(nil, eventLoop: channel.eventLoop)
+                    let apiHandler = APIHandler(api: api)
+                    let boundHandler = NIOLoopBound(apiHandler, eventLoop: channel.eventLoop)
                     let upgrader = NIOWebSocketServerUpgrader(
                         maxFrameSize: configuration.limits.publishMessageBytes,
                         automaticErrorHandling: false,
                         shouldUpgrade: { channel, head in
-                            if let refusal = api.handshakeRefusal(head, peer: channel.remoteAddress) {
-                                overRate.value = refusal
+                            // Who it is, found once for the rate and the line.
+                            let client: SpacesAPI.Client? =
+                                if let peer = channel.remoteAddress { api.clientAddress(peer: peer, headers: head.headers) } else { nil }
+                            if let refusal = api.handshakeRefusal(head, client: client) {
+                                boundHandler.value.overRate = refusal
                                 return channel.eventLoop.makeSucceededFuture(nil)
                             }
                             return api.resolve(head, on: channel.eventLoop).flatMapThrowing {
-                                switch api.upgrade(head, peer: channel.remoteAddress) {
+                                switch api.upgrade(head, client: client) {
                                 case .success(.listen(let space, let plan)):
                                     let agreement = Self.deflateAgreement(head, relay: relay)
                                     decision.value = Upgrade(route: .listen(space, plan), deflate: agreement != nil)
@@ -173,7 +177,7 @@ public final class SpacesServer: Service, Sendable {
                         name: "spaces.deadline"
                     )
                     try sync.addHandler(MalformedRequestHandler(), name: "spaces.malformed")
-                    try sync.addHandler(APIHandler(api: api, overRate: overRate), name: "spaces.api")
+                    try sync.addHandler(apiHandler, name: "spaces.api")
                 }
             }
             .bind(host: configuration.server.bind, port: configuration.server.port)

@@ -59,6 +59,16 @@ final class RateEstimatorTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(spread.perSecond(nowMicros: self.t0 + 2_000_000)), 1, accuracy: 1e-9)
     }
 
+    /// An ETA asks for two intervals: one says little when places free in uneven blocks.
+    func testAtLeastAsksForThatManyEventsAfterTheOldest() throws {
+        var estimator = self.estimator(at: [self.t0, self.t0 + 50_000])
+        XCTAssertNotNil(estimator.perSecond(nowMicros: self.t0 + 1_000_000))
+        XCTAssertNil(estimator.perSecond(nowMicros: self.t0 + 1_000_000, atLeast: 2), "one interval: cannot tell")
+        estimator.record(nowMicros: self.t0 + 7_000_000)
+        let rate = try XCTUnwrap(estimator.perSecond(nowMicros: self.t0 + 7_000_000, atLeast: 2))
+        XCTAssertEqual(rate, 2.0 / 7, accuracy: 1e-9)
+    }
+
     func testRateOfEvenlySpacedEventsIsAboutTheSpacing() throws {
         // 10 events 100 ms apart, read one spacing after the last: about 10/s whichever way the
         // fence posts are counted.
