@@ -116,6 +116,18 @@ let package = Package(
             ],
             path: "Commands/Handshakes"
         ),
+        // The joins scenario's baseline: a bare SwiftNIO WebSocket server (upgrade, one message,
+        // close), measured with the same driver in the same run.
+        .executableTarget(
+            name: "BareWebSocket",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Commands/BareWebSocket"
+        ),
         // Admission decisions per second: AdmissionController in process, beside a dictionary.
         .executableTarget(
             name: "Admission",

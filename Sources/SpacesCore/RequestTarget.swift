@@ -3,26 +3,39 @@ public struct RequestTarget: Sendable, Equatable {
     public var path: String
     public var query: [String: String]
 
+    /// Splits on bytes, not characters: this runs on every join, and a target is ASCII in
+    /// practice (what is not is percent-decoded and checked as UTF-8).
     public init(_ uri: String) {
-        let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        self.path = String(parts.first ?? "")
+        let utf8 = uri.utf8
+        guard let mark = utf8.firstIndex(of: UInt8(ascii: "?")) else {
+            self.path = uri
+            self.query = [:]
+            return
+        }
+        self.path = String(Substring(utf8[..<mark]))
         var query: [String: String] = [:]
-        if parts.count == 2 {
-            for pair in parts[1].split(separator: "&") {
-                let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                guard let key = Self.percentDecode(kv[0]) else { continue }
-                let value = kv.count == 2 ? (Self.percentDecode(kv[1]) ?? "") : ""
-                if query[key] == nil { query[key] = value }
-            }
+        for pair in utf8[utf8.index(after: mark)...].split(separator: UInt8(ascii: "&")) {
+            let equals = pair.firstIndex(of: UInt8(ascii: "="))
+            guard let key = Self.percentDecode(bytes: pair[..<(equals ?? pair.endIndex)]) else { continue }
+            let value = equals.map { Self.percentDecode(bytes: pair[pair.index(after: $0)...]) ?? "" } ?? ""
+            if query[key] == nil { query[key] = value }
         }
         self.query = query
     }
 
     /// Decodes `%XX` escapes and `+`; `nil` for a broken escape or bytes that are not UTF-8.
     public static func percentDecode(_ text: Substring) -> String? {
+        Self.percentDecode(bytes: text.utf8)
+    }
+
+    static func percentDecode(bytes text: Substring.UTF8View) -> String? {
+        // Most values (ids, tokens, tickets) have nothing to decode.
+        guard text.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else {
+            return String(Substring(text))
+        }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
+        bytes.reserveCapacity(text.count)
+        var iterator = text.makeIterator()
         while let byte = iterator.next() {
             switch byte {
             case UInt8(ascii: "%"):

@@ -24,31 +24,29 @@ public enum Route: Sendable, Equatable {
     case asset(name: String)
     case notFound
 
+    /// Matches on bytes, not characters: this runs on every join.
     public init(path: String) {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        let spaces = parts.count >= 3 && parts[0] == "v1" && parts[1] == "spaces"
+        let parts = path.utf8.split(separator: UInt8(ascii: "/"))
+        func word(_ index: Int, _ word: String) -> Bool { parts[index].elementsEqual(word.utf8) }
+        func text(_ index: Int) -> String { String(Substring(parts[index])) }
+        let spaces = parts.count >= 3 && word(0, "v1") && word(1, "spaces")
         switch parts.count {
         case 0: self = .home
-        case 2 where parts[0] == "s": self = .spacePage(spaceID: String(parts[1]))
-        case 2 where parts[0] == "web": self = .asset(name: String(parts[1]))
-        case 1 where parts[0] == "healthz": self = .health
-        case 1 where parts[0] == "metrics": self = .metrics
-        case 2 where parts[0] == "v1" && parts[1] == "spaces": self = .spaces
-        case 3 where parts[0] == "v1" && parts[1] == "spaces": self = .space(id: String(parts[2]))
-        case 4 where parts[0] == "v1" && parts[1] == "spaces" && parts[3] == "listen":
-            self = .listen(spaceID: String(parts[2]))
-        case 4 where parts[0] == "v1" && parts[1] == "spaces" && parts[3] == "publish":
-            self = .publish(spaceID: String(parts[2]))
-        case 4 where spaces && parts[3] == "questions":
-            self = .questions(spaceID: String(parts[2]))
-        case 4 where spaces && parts[3] == "hands":
-            self = .hands(spaceID: String(parts[2]))
-        case 4 where spaces && parts[3] == "invites":
-            self = .invites(spaceID: String(parts[2]))
-        case 6 where spaces && parts[3] == "questions":
-            self = .questionAction(spaceID: String(parts[2]), questionID: String(parts[4]), action: String(parts[5]))
-        case 6 where spaces && parts[3] == "hands" && parts[5] == "invite":
-            self = .invite(spaceID: String(parts[2]), listenerID: String(parts[4]))
+        case 1 where word(0, "healthz"): self = .health
+        case 1 where word(0, "metrics"): self = .metrics
+        case 2 where word(0, "s"): self = .spacePage(spaceID: text(1))
+        case 2 where word(0, "web"): self = .asset(name: text(1))
+        case 2 where word(0, "v1") && word(1, "spaces"): self = .spaces
+        case 3 where spaces: self = .space(id: text(2))
+        case 4 where spaces && word(3, "listen"): self = .listen(spaceID: text(2))
+        case 4 where spaces && word(3, "publish"): self = .publish(spaceID: text(2))
+        case 4 where spaces && word(3, "questions"): self = .questions(spaceID: text(2))
+        case 4 where spaces && word(3, "hands"): self = .hands(spaceID: text(2))
+        case 4 where spaces && word(3, "invites"): self = .invites(spaceID: text(2))
+        case 6 where spaces && word(3, "questions"):
+            self = .questionAction(spaceID: text(2), questionID: text(4), action: text(5))
+        case 6 where spaces && word(3, "hands") && word(5, "invite"):
+            self = .invite(spaceID: text(2), listenerID: text(4))
         default: self = .notFound
         }
     }

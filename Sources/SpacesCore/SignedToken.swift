@@ -48,11 +48,13 @@ public struct SignedToken: Sendable, Equatable {
     }
 
     var payload: [UInt8] {
-        var bytes: [UInt8] = [self.kind.rawValue]
-        for field in [self.value, self.issuedMicros, self.expiresMicros] {
-            withUnsafeBytes(of: field.bigEndian) { bytes.append(contentsOf: $0) }
-        }
-        let id = Array(self.spaceID.utf8.prefix(255))
+        let id = self.spaceID.utf8.prefix(255)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(26 + id.count)
+        bytes.append(self.kind.rawValue)
+        withUnsafeBytes(of: self.value.bigEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: self.issuedMicros.bigEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: self.expiresMicros.bigEndian) { bytes.append(contentsOf: $0) }
         bytes.append(UInt8(id.count))
         bytes.append(contentsOf: id)
         return bytes
@@ -69,18 +71,26 @@ public struct SignedToken: Sendable, Equatable {
 
 /// Signs and verifies ``SignedToken``s with a node secret (HMAC-SHA256).
 public struct TokenSigner: Sendable {
-    private let secret: [UInt8]
-    private var key: SymmetricKey { SymmetricKey(data: self.secret) }
+    private let key: SymmetricKey
+    /// HMAC with the key already mixed in: each token copies it rather than hashing the key
+    /// again (a join signs one resume token).
+    private let keyed: HMAC<SHA256>
 
     public init(secret: [UInt8]) {
         precondition(secret.count >= 16, "a signing secret of at least 16 bytes")
-        self.secret = secret
+        self.key = SymmetricKey(data: secret)
+        self.keyed = HMAC<SHA256>(key: self.key)
     }
 
     public func sign(_ token: SignedToken) -> String {
         let payload = token.payload
-        let mac = HMAC<SHA256>.authenticationCode(for: payload, using: self.key)
-        return Base64URL.encode(payload) + "." + Base64URL.encode(Array(mac))
+        var hmac = self.keyed
+        hmac.update(data: payload)
+        let mac = hmac.finalize()
+        var text = Base64URL.encode(payload)
+        text.append(".")
+        mac.withUnsafeBytes { text.append(Base64URL.encode($0)) }
+        return text
     }
 
     /// Checks the signature, the kind, the Space and the expiry, in that order.
@@ -90,9 +100,9 @@ public struct TokenSigner: Sendable {
             let payload = Base64URL.decode(parts[0]), let mac = Base64URL.decode(parts[1]),
             mac.count == SHA256.byteCount, payload.count >= 26
         else { throw .malformed }
-        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: self.key) else {
-            throw .badSignature
-        }
+        var hmac = self.keyed
+        hmac.update(data: payload)
+        guard hmac.finalize() == mac else { throw .badSignature }
         guard let token = SignedToken(payload: payload) else { throw .malformed }
         guard token.kind == kind else { throw .wrongKind }
         guard token.spaceID == spaceID else { throw .wrongSpace }

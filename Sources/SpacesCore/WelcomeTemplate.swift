@@ -42,6 +42,12 @@ public struct WelcomeTemplate: Sendable {
     /// A JSON string as Foundation's encoder writes it with `.withoutEscapingSlashes`.
     static func quote(_ value: String, into text: inout String) {
         text += "\""
+        // Ids and tokens have nothing to escape: appended whole.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            text += value
+            text += "\""
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": text += "\\\""

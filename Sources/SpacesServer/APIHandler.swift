@@ -4,8 +4,11 @@ import SpacesCore
 
 /// Serves the HTTP API on a connection that did not upgrade to a WebSocket.
 ///
-/// Collects a bounded body, asks ``SpacesAPI`` for the answer and writes it. Touched on its
-/// channel's event loop only.
+/// Collects a bounded body, asks ``SpacesAPI`` for the answer and writes it. It is the only
+/// handler of ours on an HTTP connection, so that a join adds and removes one: it also keeps the
+/// connection's ``RequestDeadline`` and answers a request the HTTP parser could not read with the
+/// documented `400 {"error": …}` (docs/PROTOCOL.md §2.5; NIO's own error handler answers with
+/// an empty body). Touched on its channel's event loop only.
 final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -15,6 +18,11 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
     private var tooLarge = false
+    private var deadline: RequestDeadline
+    /// An answer is being worked out (in a cluster it may wait on Redis): a malformed request
+    /// that follows closes the connection once it is written, rather than answering first.
+    private var answering = false
+    private var closeAfterAnswer = false
     /// A WebSocket request the upgrader declined for its address's handshake rate (set by
     /// `shouldUpgrade`): the next request to answer is that one, with this.
     var overRate: APIError?
@@ -22,10 +30,44 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
     init(api: SpacesAPI) {
         self.api = api
         self.bodyLimit = api.configuration.limits.httpBodyBytes
+        self.deadline = RequestDeadline(requestSeconds: api.configuration.limits.requestSeconds, idleSeconds: api.configuration.limits.idleSeconds)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { self.deadline.opened(context.channel) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.deadline.opened(context.channel)
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.deadline.cancel()
+    }
+
+    /// What the HTTP parser could not read is answered 400 with a JSON error, unless an answer
+    /// is under way; either way the connection closes (after the answer): what follows a
+    /// malformed request cannot be read.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parserError = error as? HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        self.head = nil
+        self.body = nil
+        if self.answering {
+            self.closeAfterAnswer = true
+            return
+        }
+        let request = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+        self.write(HTTPAnswer(APIError(.badRequest, "malformed HTTP request (\(parserError))")), for: request, context: context, close: true)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch Self.unwrapInboundIn(data) {
+        let part = Self.unwrapInboundIn(data)
+        self.deadline.received(part, context.channel)
+        switch part {
         case .head(let head):
             self.head = head
             self.body = nil
@@ -72,9 +114,11 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
             // In a cluster some answers wait for Redis; the pipelining handler holds the next
             // request until this one is written.
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            self.answering = true
             self.api.respond(head, body: body, peer: context.remoteAddress, on: context.eventLoop).whenSuccess { answer in
                 let (handler, context) = bound.value
-                handler.write(answer, for: head, context: context, close: upgrading)
+                handler.answering = false
+                handler.write(answer, for: head, context: context, close: upgrading || handler.closeAfterAnswer)
             }
         }
     }
@@ -102,6 +146,7 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         if keepAlive {
             context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+            self.deadline.answered(context.channel)
         } else {
             let channel = context.channel
             context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).whenComplete { _ in

@@ -1,21 +1,18 @@
 import NIOCore
 import NIOHTTP1
 
-/// Closes an HTTP connection whose request does not arrive in time, and a keep-alive one idle
-/// too long (`limits.requestSeconds`, `limits.idleSeconds`).
+/// When an HTTP connection that is not (yet) a WebSocket is closed: its request must arrive in
+/// time, and a keep-alive one may not stay idle too long (`limits.requestSeconds`,
+/// `limits.idleSeconds`).
 ///
-/// Sits after the HTTP decoder: a request counts as arrived at its `.end`. The clock starts
-/// when the connection opens (the request must be whole within `requestSeconds`), when a
-/// request's head comes after an idle spell (`requestSeconds` for the rest of it), and when an
-/// answer ends (the next request must be whole within the longer of `idleSeconds` and
-/// `requestSeconds`: a browser's idle keep-alive is not cut short). A connection that upgrades
-/// to a WebSocket has this handler removed with the HTTP ones.
-final class RequestDeadline: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias InboundOut = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
-
+/// Kept by ``APIHandler``, which sits after the HTTP decoder and writes every answer: a request
+/// counts as arrived at its `.end`. The clock starts when the connection opens (the request must
+/// be whole within `requestSeconds`), when a request's head comes after an idle spell
+/// (`requestSeconds` for the rest of it), and when an answer ends (the next request must be
+/// whole within the longer of `idleSeconds` and `requestSeconds`: a browser's idle keep-alive is
+/// not cut short). A connection that upgrades to a WebSocket loses it with the handler. Touched
+/// on its channel's event loop only.
+struct RequestDeadline {
     private let request: TimeAmount
     private let idle: TimeAmount
     private var timer: Scheduled<Void>?
@@ -27,52 +24,41 @@ final class RequestDeadline: ChannelDuplexHandler, RemovableChannelHandler {
         self.idle = .seconds(Int64(max(1, max(requestSeconds, idleSeconds))))
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { self.arm(self.request, context: context) }
+    /// The connection is open: its first request has `requestSeconds`.
+    mutating func opened(_ channel: any Channel) {
+        self.arm(self.request, channel)
     }
 
-    func channelActive(context: ChannelHandlerContext) {
-        self.arm(self.request, context: context)
-        context.fireChannelActive()
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        self.timer?.cancel()
-        self.timer = nil
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch Self.unwrapInboundIn(data) {
+    /// A part of a request arrived.
+    mutating func received(_ part: HTTPServerRequestPart, _ channel: any Channel) {
+        switch part {
         case .head:
             if !self.receiving {
                 // A new request after an idle spell: it has `requestSeconds` from now.
                 self.receiving = true
-                self.arm(self.request, context: context)
+                self.arm(self.request, channel)
             }
         case .body:
             break
         case .end:
             // Arrived whole: the answer is the node's to give (in a cluster it may wait on Redis).
             self.receiving = false
-            self.timer?.cancel()
-            self.timer = nil
+            self.cancel()
         }
-        context.fireChannelRead(data)
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = Self.unwrapOutboundIn(data), !self.receiving {
-            self.arm(self.idle, context: context)
-        }
-        context.write(data, promise: promise)
+    /// An answer was written to its end: the next request has until the idle limit.
+    mutating func answered(_ channel: any Channel) {
+        if !self.receiving { self.arm(self.idle, channel) }
     }
 
-    private func arm(_ delay: TimeAmount, context: ChannelHandlerContext) {
+    mutating func cancel() {
         self.timer?.cancel()
-        let channel = context.channel
-        self.timer = context.eventLoop.scheduleTask(in: delay) { channel.close(promise: nil) }
+        self.timer = nil
+    }
+
+    private mutating func arm(_ delay: TimeAmount, _ channel: any Channel) {
+        self.timer?.cancel()
+        self.timer = channel.eventLoop.scheduleTask(in: delay) { channel.close(promise: nil) }
     }
 }
-
-@available(*, unavailable)
-extension RequestDeadline: Sendable {}

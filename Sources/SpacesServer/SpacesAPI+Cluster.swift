@@ -83,9 +83,7 @@ extension SpacesAPI {
 
     /// Resolves the Space a WebSocket request is for, if it names one; a listener resuming
     /// from another node has its slot moved here first (``AdmissionGate/claimResume(space:query:eventLoop:)``).
-    func resolve(_ head: HTTPRequestHead, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
-        let target = RequestTarget(head.uri)
-        let route = Route(path: target.path)
+    func resolve(target: RequestTarget, route: Route, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
         guard self.registry.broker != nil, let id = route.spaceID else {
             return eventLoop.makeSucceededVoidFuture()
         }

@@ -37,7 +37,13 @@ struct SpacesAPI: Sendable {
     /// Decides whether a request may become a WebSocket; the error is what to answer instead.
     func upgrade(_ head: HTTPRequestHead, client: Client? = nil) -> Result<Upgrade, APIError> {
         let target = RequestTarget(head.uri)
-        switch Route(path: target.path) {
+        return self.upgrade(head, target: target, route: Route(path: target.path), client: client)
+    }
+
+    /// ``upgrade(_:client:)`` with the request's target and route already parsed (the upgrader
+    /// parses them once per handshake).
+    func upgrade(_ head: HTTPRequestHead, target: RequestTarget, route: Route, client: Client?) -> Result<Upgrade, APIError> {
+        switch route {
         case .listen(let id):
             guard head.method == .GET else { return .failure(APIError(.methodNotAllowed, "use GET")) }
             guard let space = self.registry.space(id: id) else { return .failure(Self.noSuchSpace(id)) }
@@ -61,8 +67,8 @@ struct SpacesAPI: Sendable {
     /// the 429 to answer. Asked once per WebSocket upgrade request, before anything else (in a
     /// cluster, before a resume's slot is claimed in Redis); a plain `GET` probe is not a
     /// handshake. A trusted proxy that names nobody behind it is not counted.
-    func handshakeRefusal(_ head: HTTPRequestHead, client: Client?) -> APIError? {
-        guard case .listen = Route(path: RequestTarget(head.uri).path), let client, !client.isTrusted else { return nil }
+    func handshakeRefusal(route: Route, client: Client?) -> APIError? {
+        guard case .listen = route, let client, !client.isTrusted else { return nil }
         return self.gate.takeHandshake(client.source)
     }
 

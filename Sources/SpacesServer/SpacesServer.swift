@@ -115,7 +115,7 @@ public final class SpacesServer: Service, Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     if let tls {
                         // First, next to the socket: everything after it reads and writes plain
-                        // bytes. `spaces.deadline` below also bounds the TLS handshake (a client
+                        // bytes. The API handler's deadline also bounds the TLS handshake (a client
                         // that never sends a request head is closed at `limits.requestSeconds`).
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls), name: "spaces.tls")
                     }
@@ -131,15 +131,18 @@ public final class SpacesServer: Service, Sendable {
                         maxFrameSize: configuration.limits.publishMessageBytes,
                         automaticErrorHandling: false,
                         shouldUpgrade: { channel, head in
-                            // Who it is, found once for the rate and the line.
+                            // Who it is and what it asks for, found once for the rate, the
+                            // directory and the line.
                             let client: SpacesAPI.Client? =
                                 if let peer = channel.remoteAddress { api.clientAddress(peer: peer, headers: head.headers) } else { nil }
-                            if let refusal = api.handshakeRefusal(head, client: client) {
+                            let target = RequestTarget(head.uri)
+                            let route = Route(path: target.path)
+                            if let refusal = api.handshakeRefusal(route: route, client: client) {
                                 boundHandler.value.overRate = refusal
                                 return channel.eventLoop.makeSucceededFuture(nil)
                             }
-                            return api.resolve(head, on: channel.eventLoop).flatMapThrowing {
-                                switch api.upgrade(head, client: client) {
+                            return api.resolve(target: target, route: route, on: channel.eventLoop).flatMapThrowing {
+                                switch api.upgrade(head, target: target, route: route, client: client) {
                                 case .success(.listen(let space, let plan)):
                                     let agreement = Self.deflateAgreement(head, relay: relay)
                                     decision.value = Upgrade(route: .listen(space, plan), deflate: agreement != nil)
@@ -154,13 +157,11 @@ public final class SpacesServer: Service, Sendable {
                             }
                         },
                         upgradePipelineHandler: { channel, head in
-                            channel.pipeline.removeHandler(name: "spaces.api").flatMap {
-                                channel.pipeline.removeHandler(name: "spaces.deadline")
-                            }.flatMap {
-                                channel.pipeline.removeHandler(name: "spaces.malformed")
-                            }.flatMapThrowing {
+                            channel.eventLoop.makeCompletedFuture {
+                                // Removed at once (it holds nothing back), with its deadline.
+                                channel.pipeline.syncOperations.removeHandler(boundHandler.value, promise: nil)
                                 try Self.installWebSocket(
-                                    channel: channel, decision: decision.value, relay: relay, gate: gate, configuration: configuration,
+                                    channel: channel, decision: decision.value, secure: tls != nil, relay: relay, gate: gate, configuration: configuration,
                                     metrics: metrics, publishers: publishers, logger: logger
                                 )
                             }
@@ -172,11 +173,6 @@ public final class SpacesServer: Service, Sendable {
                         withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }),
                         withErrorHandling: false
                     )
-                    try sync.addHandler(
-                        RequestDeadline(requestSeconds: configuration.limits.requestSeconds, idleSeconds: configuration.limits.idleSeconds),
-                        name: "spaces.deadline"
-                    )
-                    try sync.addHandler(MalformedRequestHandler(), name: "spaces.malformed")
                     try sync.addHandler(apiHandler, name: "spaces.api")
                 }
             }
@@ -217,15 +213,16 @@ public final class SpacesServer: Service, Sendable {
 
     /// Adds the WebSocket handlers for an upgraded connection, as decided before the upgrade.
     private static func installWebSocket(
-        channel: any Channel, decision: Upgrade?, relay: Relay, gate: AdmissionGate,
+        channel: any Channel, decision: Upgrade?, secure: Bool, relay: Relay, gate: AdmissionGate,
         configuration: SpacesConfiguration, metrics: ServerMetrics, publishers: PublisherSet, logger: Logger
     ) throws {
         metrics.handshakes.increment()
         let sync = channel.pipeline.syncOperations
         let writer = SocketWriter()
-        // Next to the socket, or next to the TLS handler, which must see every byte written.
-        if let tls = try? sync.handler(type: NIOSSLServerHandler.self) {
-            try sync.addHandler(writer, position: .after(tls))
+        // Next to the socket, or next to the TLS handler, which must see every byte written
+        // (looked up only when there is one: a lookup by type costs a join dynamic casts).
+        if secure {
+            try sync.addHandler(writer, position: .after(sync.handler(type: NIOSSLServerHandler.self)))
         } else {
             try sync.addHandler(writer, position: .first)
         }

@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
 
-/// A request the HTTP parser cannot read gets the documented JSON error, not an empty 400.
-final class MalformedRequestHandlerTests: XCTestCase {
+/// The HTTP side of a connection: a request the HTTP parser cannot read gets the documented JSON
+/// error, not an empty 400.
+final class APIHandlerTests: XCTestCase {
     func testAMalformedRequestIsAnswered400WithAJSONError() async throws {
         let node = try await TestServer.start()
         let connection = try RequestDeadlineTests.Raw(port: node.port)

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# joins: WebSocket handshakes per second on one core, the node pinned to core 0 with one event
+# loop and a C driver (joins.c) on core 1, beside a bare SwiftNIO WebSocket server
+# (Bench/Commands/BareWebSocket: NIO's upgrader, one welcome-sized message, close) measured
+# with the same driver in the same run, as a ratio.
+#
+# Phases, each printed as one line:
+#   idle        SECONDS of handshakes, CONCURRENCY at a time, each joining, reading its welcome
+#               and leaving with a clean close (node and baseline);
+#   hold        AUDIENCE listeners joining and staying (node and baseline);
+#   broadcast   the same handshakes for SECONDS while those AUDIENCE listeners receive a host's
+#               20 ms frames (node only: the baseline has no audio).
+# The node's admission rate is raised (admission.joinsPerSecond 1,000,000) so that every join is
+# a welcome: this measures the handshake, not the line. CPU per join is the server's CPU over the
+# phase divided by its joins.
+#
+# Usage: Bench/scenarios/joins.sh [SECONDS] [AUDIENCE] [CONCURRENCY]   (default 10 15000 64)
+source "$(dirname "$0")/common.sh"
+SECONDS_PER_PHASE=${1:-10}
+AUDIENCE=${2:-15000}
+CONCURRENCY=${3:-64}
+PORT=18350
+BARE_PORT=18351
+SOURCES=(127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5)
+build
+(cd "$ROOT/Bench" && swift build -c release --product BareWebSocket >/dev/null)
+BARE="$ROOT/Bench/.build/release/BareWebSocket"
+cc -O2 -o "$OUT/joins" "$(dirname "$0")/joins.c"
+
+drive() { # PID PORT PATH HOLD SECONDS: the driver on core 1 against PID
+  NODE_PID=$1 taskset -c 1 "$OUT/joins" "$2" "$3" "$4" "$5" "$CONCURRENCY" "${SOURCES[@]}"
+}
+
+# The baseline first, then stopped: the two servers never share the core.
+taskset -c 0 "$BARE" --port "$BARE_PORT" >"$OUT/bare.log" 2>&1 &
+BARE_PID=$!; PIDS+=("$BARE_PID")
+for _ in $(seq 50); do grep -q "listening on" "$OUT/bare.log" 2>/dev/null && break; sleep 0.1; done
+BARE_IDLE=$(drive "$BARE_PID" "$BARE_PORT" /listen 0 "$SECONDS_PER_PHASE")
+sleep 2
+BARE_HOLD=$(drive "$BARE_PID" "$BARE_PORT" /listen "$AUDIENCE" 0)
+kill "$BARE_PID"; wait "$BARE_PID" 2>/dev/null || true
+sleep 2
+
+export SPACES_ADMISSION_JOINS_PER_SECOND=1000000 SPACES_ADMISSION_JOIN_BURST=1000000
+start_node "$PORT"
+SPACE=$(curl -sf -X POST -H 'authorization: Bearer bench' -H 'content-type: application/json' \
+  -d "{\"title\":\"joins\",\"capacity\":$((AUDIENCE * 2 + 1000))}" "http://127.0.0.1:$PORT/v1/spaces" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+NODE_IDLE=$(drive "$NODE_PID" "$PORT" "/v1/spaces/$SPACE/listen" 0 "$SECONDS_PER_PHASE")
+sleep 2
+# The audience joins a Space with a host streaming, stays, and handshakes go on beside it.
+start_host "$PORT" $((AUDIENCE * 2 + 1000)) $((SECONDS_PER_PHASE * 2 + 120))
+sleep 2
+NODE_RUN=$(drive "$NODE_PID" "$PORT" "/v1/spaces/$SPACE/listen" "$AUDIENCE" "$SECONDS_PER_PHASE")
+NODE_HOLD=$(sed -n 1p <<<"$NODE_RUN")
+NODE_BROADCAST=$(sed -n 2p <<<"$NODE_RUN")
+FRAMES_PER_WRITE=$(curl -s "http://127.0.0.1:$PORT/metrics" | awk '$1 == "spaces_frames_per_write" {print $2}')
+
+python3 - "$OUT" "$SECONDS_PER_PHASE" "$AUDIENCE" "$CONCURRENCY" "${FRAMES_PER_WRITE:-0}" "$BARE_IDLE" "$BARE_HOLD" "$NODE_IDLE" "$NODE_HOLD" "$NODE_BROADCAST" <<'PY'
+import json, sys
+out, seconds, audience, concurrency, k = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+bare_idle, bare_hold, idle, hold, broadcast = (json.loads(a) for a in sys.argv[6:11])
+def line(name, p):
+    refused = "".join(f", HTTP {s}: {n}" for s, n in p["refused"].items())
+    return (f"{name:22s} {p['joins']:7d} joins in {p['seconds']:5.1f} s: {p['joinsPerSecond']:6.0f}/s, "
+            f"{p['nodeCpuMicrosPerJoin']:6.1f} µs CPU per join, answer p50 {p['answerP50Ms']:.1f} ms p99 {p['answerP99Ms']:.1f} ms, "
+            f"{p['failures']} failures{refused}")
+print(line("baseline idle", bare_idle))
+print(line("node idle", idle))
+print(line(f"baseline hold {audience}", bare_hold))
+print(line(f"node hold {audience}", hold))
+print(line("node broadcast", broadcast) + f" ({broadcast['held']} listeners receiving, {k:.0f} frames per write)")
+ratio_idle = idle["nodeCpuMicrosPerJoin"] / bare_idle["nodeCpuMicrosPerJoin"]
+ratio_hold = hold["nodeCpuMicrosPerJoin"] / bare_hold["nodeCpuMicrosPerJoin"]
+print(f"CPU per join, node / bare SwiftNIO: idle x{ratio_idle:.2f}, hold x{ratio_hold:.2f}; "
+      f"handshakes/s during the broadcast / idle: x{broadcast['joinsPerSecond'] / idle['joinsPerSecond']:.2f}")
+json.dump({"secondsPerPhase": float(seconds), "audience": audience, "concurrency": concurrency,
+           "baseline": {"idle": bare_idle, "hold": bare_hold}, "node": {"idle": idle, "hold": hold, "broadcast": broadcast},
+           "framesPerWrite": k, "cpuPerJoinRatioIdle": round(ratio_idle, 2), "cpuPerJoinRatioHold": round(ratio_hold, 2)},
+          open(f"{out}/joins.json", "w"), indent=2)
+PY
