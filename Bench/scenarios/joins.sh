@@ -6,7 +6,8 @@
 #
 # Phases, each printed as one line:
 #   idle        SECONDS of handshakes, CONCURRENCY at a time, each joining, reading its welcome
-#               and leaving with a clean close (node and baseline);
+#               and leaving with a clean close; baseline and node in turn, ROUNDS (3) times, the
+#               ratio is the median of the rounds' ratios;
 #   hold        AUDIENCE listeners joining and staying (node and baseline);
 #   broadcast   the same handshakes for SECONDS while those AUDIENCE listeners receive a host's
 #               20 ms frames (node only: the baseline has no audio).
@@ -31,22 +32,26 @@ drive() { # PID PORT PATH HOLD SECONDS: the driver on core 1 against PID
   NODE_PID=$1 taskset -c 1 "$OUT/joins" "$2" "$3" "$4" "$5" "$CONCURRENCY" "${SOURCES[@]}"
 }
 
-# The baseline first, then stopped: the two servers never share the core.
+# Both servers wait on core 0; only the one being driven works. The idle phases alternate
+# between them (ROUNDS times each) so that a change in the shared machine's speed falls on both.
 taskset -c 0 "$BARE" --port "$BARE_PORT" >"$OUT/bare.log" 2>&1 &
 BARE_PID=$!; PIDS+=("$BARE_PID")
 for _ in $(seq 50); do grep -q "listening on" "$OUT/bare.log" 2>/dev/null && break; sleep 0.1; done
-BARE_IDLE=$(drive "$BARE_PID" "$BARE_PORT" /listen 0 "$SECONDS_PER_PHASE")
-sleep 2
-BARE_HOLD=$(drive "$BARE_PID" "$BARE_PORT" /listen "$AUDIENCE" 0)
-kill "$BARE_PID"; wait "$BARE_PID" 2>/dev/null || true
-sleep 2
-
 export SPACES_ADMISSION_JOINS_PER_SECOND=1000000 SPACES_ADMISSION_JOIN_BURST=1000000
 start_node "$PORT"
 SPACE=$(curl -sf -X POST -H 'authorization: Bearer bench' -H 'content-type: application/json' \
   -d "{\"title\":\"joins\",\"capacity\":$((AUDIENCE * 2 + 1000))}" "http://127.0.0.1:$PORT/v1/spaces" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-NODE_IDLE=$(drive "$NODE_PID" "$PORT" "/v1/spaces/$SPACE/listen" 0 "$SECONDS_PER_PHASE")
+ROUNDS=${ROUNDS:-3}
+: >"$OUT/joins-idle.txt"
+for _ in $(seq "$ROUNDS"); do
+  echo "bare $(drive "$BARE_PID" "$BARE_PORT" /listen 0 "$SECONDS_PER_PHASE")" >>"$OUT/joins-idle.txt"
+  sleep 1
+  echo "node $(drive "$NODE_PID" "$PORT" "/v1/spaces/$SPACE/listen" 0 "$SECONDS_PER_PHASE")" >>"$OUT/joins-idle.txt"
+  sleep 1
+done
+BARE_HOLD=$(drive "$BARE_PID" "$BARE_PORT" /listen "$AUDIENCE" 0)
+kill "$BARE_PID"; wait "$BARE_PID" 2>/dev/null || true
 sleep 2
 # The audience joins a Space with a host streaming, stays, and handshakes go on beside it.
 start_host "$PORT" $((AUDIENCE * 2 + 1000)) $((SECONDS_PER_PHASE * 2 + 120))
@@ -56,26 +61,33 @@ NODE_HOLD=$(sed -n 1p <<<"$NODE_RUN")
 NODE_BROADCAST=$(sed -n 2p <<<"$NODE_RUN")
 FRAMES_PER_WRITE=$(curl -s "http://127.0.0.1:$PORT/metrics" | awk '$1 == "spaces_frames_per_write" {print $2}')
 
-python3 - "$OUT" "$SECONDS_PER_PHASE" "$AUDIENCE" "$CONCURRENCY" "${FRAMES_PER_WRITE:-0}" "$BARE_IDLE" "$BARE_HOLD" "$NODE_IDLE" "$NODE_HOLD" "$NODE_BROADCAST" <<'PY'
-import json, sys
+python3 - "$OUT" "$SECONDS_PER_PHASE" "$AUDIENCE" "$CONCURRENCY" "${FRAMES_PER_WRITE:-0}" "$BARE_HOLD" "$NODE_HOLD" "$NODE_BROADCAST" <<'PY'
+import json, statistics, sys
 out, seconds, audience, concurrency, k = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
-bare_idle, bare_hold, idle, hold, broadcast = (json.loads(a) for a in sys.argv[6:11])
+bare_hold, hold, broadcast = (json.loads(a) for a in sys.argv[6:9])
+rounds = [line.split(" ", 1) for line in open(f"{out}/joins-idle.txt")]
+bare_idle = [json.loads(p) for name, p in rounds if name == "bare"]
+node_idle = [json.loads(p) for name, p in rounds if name == "node"]
 def line(name, p):
     refused = "".join(f", HTTP {s}: {n}" for s, n in p["refused"].items())
     return (f"{name:22s} {p['joins']:7d} joins in {p['seconds']:5.1f} s: {p['joinsPerSecond']:6.0f}/s, "
             f"{p['nodeCpuMicrosPerJoin']:6.1f} µs CPU per join, answer p50 {p['answerP50Ms']:.1f} ms p99 {p['answerP99Ms']:.1f} ms, "
             f"{p['failures']} failures{refused}")
-print(line("baseline idle", bare_idle))
-print(line("node idle", idle))
+ratios = []
+for index, (b, n) in enumerate(zip(bare_idle, node_idle)):
+    print(line(f"baseline idle #{index + 1}", b))
+    print(line(f"node idle #{index + 1}", n))
+    ratios.append(n["nodeCpuMicrosPerJoin"] / b["nodeCpuMicrosPerJoin"])
 print(line(f"baseline hold {audience}", bare_hold))
 print(line(f"node hold {audience}", hold))
 print(line("node broadcast", broadcast) + f" ({broadcast['held']} listeners receiving, {k:.0f} frames per write)")
-ratio_idle = idle["nodeCpuMicrosPerJoin"] / bare_idle["nodeCpuMicrosPerJoin"]
+ratio_idle = statistics.median(ratios)
 ratio_hold = hold["nodeCpuMicrosPerJoin"] / bare_hold["nodeCpuMicrosPerJoin"]
-print(f"CPU per join, node / bare SwiftNIO: idle x{ratio_idle:.2f}, hold x{ratio_hold:.2f}; "
-      f"handshakes/s during the broadcast / idle: x{broadcast['joinsPerSecond'] / idle['joinsPerSecond']:.2f}")
+idle_rate = statistics.median(n["joinsPerSecond"] for n in node_idle)
+print(f"CPU per join, node / bare SwiftNIO: idle x{ratio_idle:.2f} (median of {', '.join(f'x{r:.2f}' for r in ratios)}), "
+      f"hold x{ratio_hold:.2f}; handshakes/s during the broadcast / idle: x{broadcast['joinsPerSecond'] / idle_rate:.2f}")
 json.dump({"secondsPerPhase": float(seconds), "audience": audience, "concurrency": concurrency,
-           "baseline": {"idle": bare_idle, "hold": bare_hold}, "node": {"idle": idle, "hold": hold, "broadcast": broadcast},
+           "baseline": {"idle": bare_idle, "hold": bare_hold}, "node": {"idle": node_idle, "hold": hold, "broadcast": broadcast},
            "framesPerWrite": k, "cpuPerJoinRatioIdle": round(ratio_idle, 2), "cpuPerJoinRatioHold": round(ratio_hold, 2)},
           open(f"{out}/joins.json", "w"), indent=2)
 PY

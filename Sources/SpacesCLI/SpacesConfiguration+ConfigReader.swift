@@ -19,6 +19,7 @@ extension SpacesConfiguration {
         self.server.tls.key = reader.string(forKey: "server.tls.key", default: d.server.tls.key)
         self.relay.stateIntervalMs = reader.int(forKey: "relay.stateIntervalMs", default: d.relay.stateIntervalMs)
         self.relay.writesPerSecondPerCore = reader.int(forKey: "relay.writesPerSecondPerCore", default: d.relay.writesPerSecondPerCore)
+        self.relay.fanoutShare = reader.double(forKey: "relay.fanoutShare", default: d.relay.fanoutShare)
         self.relay.maxBatchLatencyMs = reader.int(forKey: "relay.maxBatchLatencyMs", default: d.relay.maxBatchLatencyMs)
         self.relay.writesPerSlice = reader.int(forKey: "relay.writesPerSlice", default: d.relay.writesPerSlice)
         self.relay.maxQueuedBatches = reader.int(forKey: "relay.maxQueuedBatches", default: d.relay.maxQueuedBatches)

@@ -64,13 +64,18 @@ public struct SpacesConfiguration: Sendable, Equatable {
         /// `relay.stateIntervalMs`, default 1000: `state` events are coalesced to at most one per
         /// interval per Space, so a join storm does not become a message storm.
         public var stateIntervalMs = 1000
-        /// `relay.writesPerSecondPerCore`, default 30 000: each shard batches 20 ms frames so that
-        /// its listener writes per second stay under this. A write to a loopback socket costs
+        /// `relay.writesPerSecondPerCore`, default 30 000: where each shard's batching starts, the
+        /// listener writes per second it allows until it has measured what a write costs on its
+        /// loop (then `fanoutShare` rules: see ``BatchTuner``). A write to a loopback socket costs
         /// ~12 µs of the node's CPU on a small core whatever its size (`Bench/scenarios/steady.sh`),
-        /// so 30 000 takes about a third of a core and leaves the rest to joins: measured with
-        /// `Bench/Commands/Handshakes`, 60 000 let handshakes fall to a third of their idle rate
-        /// during a broadcast, 30 000 kept two thirds of it.
+        /// so 30 000 starts at about a third of a core.
         public var writesPerSecondPerCore = 30_000
+        /// `relay.fanoutShare`, default 0.35: the share of its event loop's time a shard's fan-out
+        /// aims at; batches widen (up to `maxBatchLatencyMs`) so that the measured time per write
+        /// × writes per second stays under it, and the rest is left to joins: measured with
+        /// `Bench/Commands/Handshakes`, a fan-out of two thirds of the core let handshakes fall
+        /// to a third of their idle rate during a broadcast, one third kept two thirds of it.
+        public var fanoutShare = 0.35
         /// `relay.maxBatchLatencyMs`, default 1000: the most audio a shard holds back to batch
         /// (50 frames); the latency it adds is what every listener of that shard hears.
         public var maxBatchLatencyMs = 1000

@@ -28,6 +28,7 @@ public final class ServerMetrics: Sendable {
     let shedBatches: Gauge
     let audioWrites: Gauge
     let framesPerWrite: Gauge
+    let fanoutWriteMicros: Gauge
     let relayLag: Gauge
     let staleBatches: Gauge
     let fanoutTime: DurationHistogram
@@ -86,6 +87,9 @@ public final class ServerMetrics: Sendable {
         self.shedBatches = registry.makeGauge(name: "spaces_audio_batches_shed", help: "Batches dropped whole by overloaded shards, since start")
         self.audioWrites = registry.makeGauge(name: "spaces_audio_writes", help: "Batch writes to listeners, since start")
         self.framesPerWrite = registry.makeGauge(name: "spaces_frames_per_write", help: "Largest current frames per write across shards (adaptive batching)")
+        self.fanoutWriteMicros = registry.makeGauge(
+            name: "spaces_fanout_write_microseconds", help: "Largest measured time per listener write across shards, what their batching follows"
+        )
         self.relayLag = registry.makeGauge(
             name: "spaces_relay_lag_ms", help: "Largest lag across shards: how long the batch each began to send last had waited there"
         )

@@ -32,8 +32,10 @@ public final class Shard {
 
     /// Listeners on this shard, all Spaces together.
     private var listenerCount = 0
-    /// Frames per write, from the listener count (adaptive batching).
+    /// Frames per write, from the listener count and the measured cost of a write (adaptive
+    /// batching, self-tuning: ``BatchTuner``).
     private var framesPerWrite = 1
+    private var tuner: BatchTuner
     /// Counters readable from other threads.
     public let stats = ShardStats()
     /// Inflates the compressed messages of this loop's listeners: it keeps nothing between
@@ -88,6 +90,10 @@ public final class Shard {
         self.relayConfiguration = configuration.relay
         self.maxLagMicros = configuration.relay.maxLagMicros
         self.metrics = metrics
+        self.tuner = BatchTuner(
+            writesPerSecondPerCore: configuration.relay.writesPerSecondPerCore, share: configuration.relay.fanoutShare,
+            maximumFrames: configuration.relay.maxBatchLatencyMs / 20
+        )
     }
 
     // MARK: Membership
@@ -134,14 +140,12 @@ public final class Shard {
         self.resize()
     }
 
-    /// Frames per write so that writes per second stay within the per-core budget:
-    /// listeners × 50 frames/s ÷ frames per write ≤ `writesPerSecondPerCore`.
+    /// Frames per write so that the fan-out stays within its share of the loop at the measured
+    /// cost per write: listeners × 50 frames/s ÷ frames per write ≤ what that share affords.
     private func resize() {
-        let maximum = max(1, self.relayConfiguration.maxBatchLatencyMs / 20)
-        let budget = Double(max(1, self.relayConfiguration.writesPerSecondPerCore))
-        let needed = (Double(self.listenerCount) * 50 / budget).rounded(.up)
-        self.framesPerWrite = needed >= Double(maximum) ? maximum : max(1, Int(needed))
+        self.framesPerWrite = self.tuner.framesPerWrite(listeners: self.listenerCount)
         self.stats.framesPerWriteValue.store(self.framesPerWrite, ordering: .relaxed)
+        self.stats.writeNanosecondsValue.store(Int(self.tuner.nanosecondsPerWrite), ordering: .relaxed)
     }
 
     // MARK: Audio in
@@ -331,12 +335,20 @@ public final class Shard {
         var budget = self.relayConfiguration.writesPerSlice
         let now = NIODeadline.now()
         let nowMicros = WallClock.nowMicros()
+        // What this slice writes and how long it takes: the cost per write the batching follows.
+        var sliceWrites = 0
+        defer {
+            self.tuner.measured(writes: sliceWrites, nanoseconds: (NIODeadline.now() - now).nanoseconds)
+            self.resize()
+        }
         while let delivery = self.queue.first {
             if self.cursor == 0 {
                 self.deliveryStarted = now
                 if case .audio(_, let arrived, let carried) = delivery.payload {
                     let lag = UInt64(max(0, (now - arrived).nanoseconds / 1000))
                     self.stats.lagValue.store(Int(lag / 1000), ordering: .relaxed)
+                    // Behind: wider batches, before anything is shed.
+                    self.tuner.started(lagMicros: lag, framesPerWrite: self.framesPerWrite)
                     if let limit = self.maxLagMicros, lag > limit {
                         // Too old to be live: a gap now beats a backlog for every listener here.
                         self.queue.removeFirst()
@@ -364,11 +376,14 @@ public final class Shard {
                         self.stats.evictionsValue.add(1, ordering: .relaxed)
                         listener.close(.tooSlow, reason: "over the audio budget too long")
                     }
-                case .shared(let update): listener.sendShared(update)
+                case .shared(let update):
+                    listener.sendShared(update)
+                    sliceWrites += 1
                 case .end(let reason): listener.sendEndedAndClose(reason: reason)
                 case .close(let code, let reason): listener.close(code, reason: reason)
                 }
             }
+            sliceWrites += sent
             self.stats.writesValue.add(sent, ordering: .relaxed)
             if dropped > 0 {
                 self.stats.droppedValue.add(dropped, ordering: .relaxed)

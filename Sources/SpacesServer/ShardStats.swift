@@ -10,6 +10,7 @@ public final class ShardStats: Sendable {
     let evictionsValue = Atomic<Int>(0)
     let lagValue = Atomic<Int>(0)
     let staleValue = Atomic<Int>(0)
+    let writeNanosecondsValue = Atomic<Int>(0)
 
     /// Listeners in this shard's fan-out.
     public var listeners: Int { self.listenersValue.load(ordering: .relaxed) }
@@ -26,6 +27,9 @@ public final class ShardStats: Sendable {
     public var lagMillis: Int { self.lagValue.load(ordering: .relaxed) }
     /// Batches shed because their audio was older than `relay.maxLagMs` when their turn came.
     public var staleBatches: Int { self.staleValue.load(ordering: .relaxed) }
+    /// What one listener write is measured to take on this shard's loop (a moving average over
+    /// its fan-out slices, ns): what its batching follows.
+    public var writeNanoseconds: Int { self.writeNanosecondsValue.load(ordering: .relaxed) }
     /// Listeners closed with 4008 too_slow, since start.
     public var evictions: Int { self.evictionsValue.load(ordering: .relaxed) }
 }

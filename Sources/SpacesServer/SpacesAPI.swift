@@ -276,6 +276,7 @@ struct SpacesAPI: Sendable {
         self.metrics.shedBatches.set(Int64(stats.reduce(0) { $0 + $1.shedBatches }))
         self.metrics.audioWrites.set(Int64(stats.reduce(0) { $0 + $1.audioWrites }))
         self.metrics.framesPerWrite.set(Int64(stats.map(\.framesPerWrite).max() ?? 1))
+        self.metrics.fanoutWriteMicros.set(Int64((stats.map(\.writeNanoseconds).max() ?? 0) / 1000))
         self.metrics.relayLag.set(Int64(stats.map(\.lagMillis).max() ?? 0))
         self.metrics.staleBatches.set(Int64(stats.reduce(0) { $0 + $1.staleBatches }))
     }

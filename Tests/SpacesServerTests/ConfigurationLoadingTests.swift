@@ -27,6 +27,7 @@ final class ConfigurationLoadingTests: XCTestCase {
               evictAfterMs: 1234
             relay:
               writesPerSlice: 99
+              fanoutShare: 0.5
             """.write(to: file, atomically: true, encoding: .utf8)
         setenv("SPACES_ADMISSION_WAITING_ROOM_SIZE", "8", 1)
         setenv("SPACES_SERVER_PORT", "9001", 1)
@@ -42,6 +43,7 @@ final class ConfigurationLoadingTests: XCTestCase {
         XCTAssertEqual(loaded.admission.joinsPerSecond, 12)
         XCTAssertEqual(loaded.backpressure.evictAfterMs, 1234)
         XCTAssertEqual(loaded.relay.writesPerSlice, 99)
+        XCTAssertEqual(loaded.relay.fanoutShare, 0.5)
         XCTAssertEqual(loaded.spaces.maxTitleLength, SpacesConfiguration().spaces.maxTitleLength, "absent keys keep their defaults")
     }
 

@@ -109,6 +109,43 @@ final class ShardTests: XCTestCase {
         for channel in channels { _ = try? channel.finish() }
     }
 
+    /// A shard whose deliveries start late (its loop short of time) widens its batches before
+    /// it sheds anything, and narrows them again once it keeps up.
+    func testAShardBehindWidensItsBatches() throws {
+        var configuration = SpacesConfiguration()
+        configuration.relay.writesPerSecondPerCore = 1_000  // 20 listeners × 50 frames/s: one frame per write
+        configuration.relay.maxBatchLatencyMs = 200
+        configuration.relay.writesPerSlice = 1  // slices too short to be timed: only the lag counts
+        configuration.relay.maxLagMs = 0
+        let loop = EmbeddedEventLoop()
+        let relay = Relay(onLoops: [loop], configuration: configuration)
+        let space = Relay.makeSpace()
+        let channels = try self.listeners(20, of: space, on: relay, loop: loop)
+        let stats = relay.handles[0].stats
+        XCTAssertEqual(stats.framesPerWrite, 1)
+        let packet = ByteBuffer(bytes: validPacket)
+        func send(_ sequence: UInt32) {
+            relay.broadcast(AudioBatch(firstSequence: sequence, captureTimeMicros: WallClock.nowMicros(), frames: [packet]), to: space)
+        }
+        func drain() {
+            for _ in 0..<200 { loop.advanceTime(by: .milliseconds(1)) }
+        }
+        // The second batch waits behind the first while the loop does something else for 150 ms.
+        send(0)
+        send(1)
+        Thread.sleep(forTimeInterval: 0.15)
+        drain()
+        XCTAssertEqual(stats.framesPerWrite, 2, "1.5 × the pressure: ceil(20 × 50 / 667)")
+        XCTAssertEqual(stats.shedBatches + stats.staleBatches, 0)
+        // On time again: back to one frame per write after enough deliveries.
+        for sequence in 2..<80 {
+            send(UInt32(sequence))
+            drain()
+        }
+        XCTAssertEqual(stats.framesPerWrite, 1)
+        for channel in channels { _ = try? channel.finish() }
+    }
+
     /// A shard of one frame per write and one listener per slice, so that a queue builds up
     /// behind the first batch: `count` listeners on it, and a way to send it a batch.
     private func slowShard(

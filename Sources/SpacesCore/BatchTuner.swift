@@ -1,0 +1,74 @@
+/// How many 20 ms frames a shard puts in each listener write, from what its writes are measured
+/// to cost on this machine (self-tuning adaptive batching).
+///
+/// A write costs about the same whatever its size, so a shard with many listeners sends several
+/// frames per write. How many depends on what a write costs here, which differs from machine to
+/// machine and with load: the tuner keeps a moving average of the time per write of the shard's
+/// fan-out slices and chooses the frames per write so that the fan-out takes at most
+/// `share` of its event loop's time (`relay.fanoutShare`), the rest being left to joins and the
+/// conversation. `relay.writesPerSecondPerCore` is only the starting point: the cost per write
+/// it implies until the first slices are measured.
+///
+/// A shard that still falls behind (a delivery starting later than its batch interval after its
+/// audio arrived: the loop is short of time, e.g. in a join storm) widens its batches further,
+/// step by step, before anything is shed; the pressure eases off once it keeps up again.
+///
+/// A plain value: the shard feeds it measurements, tests feed it numbers.
+public struct BatchTuner: Sendable, Equatable {
+    /// The most frames per write (`relay.maxBatchLatencyMs` / 20).
+    public let maximumFrames: Int
+    /// The share of its loop's time a fan-out aims at.
+    public let share: Double
+    /// Moving average of the time one listener write takes, in ns.
+    public private(set) var nanosecondsPerWrite: Double
+    /// Extra widening while the shard is behind (1: none).
+    public private(set) var pressure: Double = 1
+
+    /// Weight of a new slice's measurement in the moving average.
+    static let smoothing = 0.2
+    /// Slices of fewer writes are too short to time.
+    static let minimumWrites = 16
+    /// Each delivery that starts behind widens by this factor; each on time eases by `easing`.
+    static let widening = 1.5
+    static let easing = 0.97
+
+    public init(writesPerSecondPerCore: Int, share: Double, maximumFrames: Int) {
+        self.maximumFrames = max(1, maximumFrames)
+        self.share = min(1, max(0.01, share))
+        // Until measured, the cost per write that makes the configured rate take `share`.
+        self.nanosecondsPerWrite = self.share * 1e9 / Double(max(1, writesPerSecondPerCore))
+    }
+
+    /// Listener writes per second the fan-out may make at the measured cost.
+    public var writesPerSecond: Double {
+        self.share * 1e9 / self.nanosecondsPerWrite / self.pressure
+    }
+
+    /// Frames per write for `listeners` listeners receiving 50 frames a second.
+    public func framesPerWrite(listeners: Int) -> Int {
+        let needed = (Double(listeners) * 50 / self.writesPerSecond).rounded(.up)
+        return needed >= Double(self.maximumFrames) ? self.maximumFrames : max(1, Int(needed))
+    }
+
+    /// A fan-out slice made `writes` writes in `nanoseconds`.
+    public mutating func measured(writes: Int, nanoseconds: Int64) {
+        guard writes >= Self.minimumWrites, nanoseconds > 0 else { return }
+        let sample = Double(nanoseconds) / Double(writes)
+        self.nanosecondsPerWrite += Self.smoothing * (sample - self.nanosecondsPerWrite)
+    }
+
+    /// A delivery started `lagMicros` after its audio reached the shard, which batches
+    /// `framesPerWrite` frames (`framesPerWrite` × 20 ms of holding back is expected).
+    public mutating func started(lagMicros: UInt64, framesPerWrite: Int) {
+        let interval = UInt64(framesPerWrite) * 20_000
+        // Behind: later than one more batch interval (and than 100 ms, below which the loop's
+        // own turns are noise).
+        if lagMicros > max(100_000, 2 * interval) {
+            // Widening past the maximum changes nothing: the pressure stops there.
+            let ceiling = Double(self.maximumFrames) * 2
+            self.pressure = min(ceiling, self.pressure * Self.widening)
+        } else if lagMicros <= interval {
+            self.pressure = max(1, self.pressure * Self.easing)
+        }
+    }
+}

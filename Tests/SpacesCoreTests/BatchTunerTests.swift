@@ -1,0 +1,77 @@
+import XCTest
+
+@testable import SpacesCore
+
+final class BatchTunerTests: XCTestCase {
+    /// Feeds `slices` slices of 256 writes at `micros` µs per write.
+    private func measure(_ tuner: inout BatchTuner, micros: Double, slices: Int = 60) {
+        for _ in 0..<slices { tuner.measured(writes: 256, nanoseconds: Int64(256 * micros * 1000)) }
+    }
+
+    func testItStartsFromTheConfiguredRate() {
+        let tuner = BatchTuner(writesPerSecondPerCore: 30_000, share: 0.35, maximumFrames: 50)
+        XCTAssertEqual(tuner.writesPerSecond, 30_000, accuracy: 1)
+        XCTAssertEqual(tuner.framesPerWrite(listeners: 0), 1)
+        XCTAssertEqual(tuner.framesPerWrite(listeners: 600), 1)
+        XCTAssertEqual(tuner.framesPerWrite(listeners: 601), 2)
+        XCTAssertEqual(tuner.framesPerWrite(listeners: 3_000), 5)
+        XCTAssertEqual(tuner.framesPerWrite(listeners: 29_401), 50)
+        XCTAssertEqual(tuner.framesPerWrite(listeners: 1_000_000), 50, "never past maxBatchLatencyMs")
+    }
+
+    func testBatchesFollowTheMeasuredCostPerWrite() {
+        var tuner = BatchTuner(writesPerSecondPerCore: 30_000, share: 0.35, maximumFrames: 50)
+        self.measure(&tuner, micros: 20)
+        XCTAssertEqual(tuner.nanosecondsPerWrite, 20_000, accuracy: 50)
+        // 0.35 s per second / 20 µs = 17,500 writes/s: 15,000 listeners × 50 frames need 43 per write.
+        XCTAssertEqual(tuner.framesPerWrite(listeners: 15_000), 43)
+        // Cheaper writes: narrower batches (less latency) for the same share.
+        self.measure(&tuner, micros: 5)
+        XCTAssertEqual(tuner.framesPerWrite(listeners: 15_000), 11)
+    }
+
+    func testARateSetFiveTimesTooHighIsCorrectedByTheMeasurements() {
+        // 150,000 writes/s assumes 2.3 µs per write; this loop's cost 12.
+        var tuner = BatchTuner(writesPerSecondPerCore: 150_000, share: 0.35, maximumFrames: 50)
+        XCTAssertEqual(tuner.framesPerWrite(listeners: 15_000), 5)
+        self.measure(&tuner, micros: 12)
+        XCTAssertEqual(tuner.framesPerWrite(listeners: 15_000), 26)
+        XCTAssertLessThanOrEqual(tuner.writesPerSecond * 12e-6, 0.3501, "the fan-out takes its share, not more")
+    }
+
+    func testShortSlicesAreNotTimed() {
+        var tuner = BatchTuner(writesPerSecondPerCore: 30_000, share: 0.35, maximumFrames: 50)
+        let start = tuner.nanosecondsPerWrite
+        tuner.measured(writes: BatchTuner.minimumWrites - 1, nanoseconds: 1_000_000_000)
+        tuner.measured(writes: 100, nanoseconds: 0)
+        XCTAssertEqual(tuner.nanosecondsPerWrite, start)
+    }
+
+    func testAShardBehindWidensThenEasesBack() {
+        var tuner = BatchTuner(writesPerSecondPerCore: 30_000, share: 0.35, maximumFrames: 50)
+        XCTAssertEqual(tuner.framesPerWrite(listeners: 3_000), 5)
+        // 100 ms batches started 150 ms after their first frame: on time (one interval plus noise).
+        tuner.started(lagMicros: 150_000, framesPerWrite: 5)
+        XCTAssertEqual(tuner.pressure, 1)
+        // 400 ms late: behind.
+        tuner.started(lagMicros: 400_000, framesPerWrite: 5)
+        XCTAssertEqual(tuner.pressure, 1.5)
+        XCTAssertEqual(tuner.framesPerWrite(listeners: 3_000), 8)
+        tuner.started(lagMicros: 400_000, framesPerWrite: 8)
+        XCTAssertEqual(tuner.framesPerWrite(listeners: 3_000), 12)
+        // Never more than the maximum, however long it stays behind, and the pressure is bounded.
+        for _ in 0..<100 { tuner.started(lagMicros: 10_000_000, framesPerWrite: 50) }
+        XCTAssertEqual(tuner.framesPerWrite(listeners: 3_000), 50)
+        XCTAssertEqual(tuner.pressure, 100)
+        // Back on time: it eases off until the measured cost alone decides again.
+        for _ in 0..<200 { tuner.started(lagMicros: 20_000, framesPerWrite: tuner.framesPerWrite(listeners: 3_000)) }
+        XCTAssertEqual(tuner.pressure, 1)
+        XCTAssertEqual(tuner.framesPerWrite(listeners: 3_000), 5)
+    }
+
+    func testAFewListenersAreNeverBatched() {
+        var tuner = BatchTuner(writesPerSecondPerCore: 30_000, share: 0.35, maximumFrames: 50)
+        self.measure(&tuner, micros: 40)
+        XCTAssertEqual(tuner.framesPerWrite(listeners: 100), 1)
+    }
+}
