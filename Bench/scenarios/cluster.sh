@@ -10,10 +10,12 @@ LISTENERS=${1:-50000}
 NODES=${2:-$(( (LISTENERS + 12499) / 12500 > 4 ? (LISTENERS + 12499) / 12500 : 4 ))}
 RUN=${3:-40}
 RATE=${4:-5000}
-# Each node's write budget is its share of this machine: relay.writesPerSecondPerCore is what
-# one node may write on a core of its own (30,000), and here every node, the load tester and
-# Redis share the same cores. Without this, four nodes batch as if each had a core, and the load
-# tester (which must read every write) falls behind. WRITES=… overrides.
+# Each node's fan-out is its share of this machine: relay.fanoutShare is the share of a core of
+# its own a node's writes may take (0.35), and here every node, the load tester and Redis share
+# the same cores. Without this, four nodes batch as if each had a core, and the load tester
+# (which must read every write) falls behind. relay.writesPerSecondPerCore, where the batching
+# starts before it has timed its writes, is scaled the same way. SHARE=… and WRITES=… override.
+SHARE=${SHARE:-$(python3 -c "print(round(0.35 * $(nproc) / ($NODES + 1), 3))")}
 WRITES=${WRITES:-$(( 30000 * $(nproc) / (NODES + 1) ))}
 REDIS_PORT=18480
 BASE=18481
@@ -26,7 +28,7 @@ for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break;
 NODE_PIDS=()
 for i in $(seq 1 "$NODES"); do
   port=$((BASE + i))
-  SPACES_LIMITS_CONNECTIONS_PER_ADDRESS="${CONNECTION_SHARE:-0}" SPACES_LIMITS_LINE_PLACES_PER_ADDRESS="${LINE_SHARE:-0}" SPACES_LIMITS_HANDSHAKES_PER_SECOND_PER_ADDRESS="${HANDSHAKE_SHARE:-0}" SPACES_SERVER_HOST_KEY=bench SPACES_RELAY_WRITES_PER_SECOND_PER_CORE="$WRITES" \
+  SPACES_LIMITS_CONNECTIONS_PER_ADDRESS="${CONNECTION_SHARE:-0}" SPACES_LIMITS_LINE_PLACES_PER_ADDRESS="${LINE_SHARE:-0}" SPACES_LIMITS_HANDSHAKES_PER_SECOND_PER_ADDRESS="${HANDSHAKE_SHARE:-0}" SPACES_SERVER_HOST_KEY=bench SPACES_RELAY_WRITES_PER_SECOND_PER_CORE="$WRITES" SPACES_RELAY_FANOUT_SHARE="$SHARE" \
   SPACES_RELAY_MAX_BATCH_LATENCY_MS="${MAX_BATCH_MS:-1000}" "$SPACES" serve --port "$port" --event-loops 1 --log-level warning \
     --cluster "redis://127.0.0.1:$REDIS_PORT" --node-id "n$i" --public-url "ws://127.0.0.1:$port" \
     >"$OUT/cluster-node-$i.log" 2>&1 &
@@ -56,7 +58,7 @@ TIMEFORMAT='%U %S %R'
   --listeners "$LISTENERS" --join-rate "$RATE" --duration "$RUN" --json "$OUT/cluster.json" >"$OUT/cluster.txt" 2>&1 || true; } \
   2>"$OUT/cluster-loadtest-time.txt"
 HZ=$(getconf CLK_TCK)
-echo "cluster: $LISTENERS listeners over $NODES nodes, $RUN s at $RATE joins/s, relay.writesPerSecondPerCore $WRITES per node"
+echo "cluster: $LISTENERS listeners over $NODES nodes, $RUN s at $RATE joins/s, relay.fanoutShare $SHARE (starting at relay.writesPerSecondPerCore $WRITES) per node"
 awk '{ printf "load tester (host and workers): %.1f s user + %.1f s system over %.1f s: %.0f %% of a core\n", $1, $2, $3, 100 * ($1 + $2) / $3 }' \
   "$OUT/cluster-loadtest-time.txt"
 sed -n '/^Nodes/,/^$/p' "$OUT/cluster.txt"

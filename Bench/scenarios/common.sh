@@ -50,3 +50,22 @@ node_cpu_ticks() { awk '{print $14 + $15}' "/proc/$NODE_PID/stat"; }
 sample_rss() {
   while kill -0 "$NODE_PID" 2>/dev/null; do node_rss_kib >>"$1" 2>/dev/null || true; sleep 1; done
 }
+
+# build_joins: the C join driver (joins.c) and the bare SwiftNIO WebSocket server, the baseline
+# of the join and memory scenarios; sets BARE and JOINS, and SOURCES (the driver's addresses).
+build_joins() {
+  (cd "$ROOT/Bench" && swift build -c release --product BareWebSocket >/dev/null)
+  BARE="$ROOT/Bench/.build/release/BareWebSocket"
+  JOINS="$OUT/joins"
+  cc -O2 -o "$JOINS" "$ROOT/Bench/scenarios/joins.c"
+  SOURCES=(127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5)
+}
+
+# start_bare PORT: the bare server on core 0; sets BARE_PID.
+start_bare() {
+  taskset -c 0 "$BARE" --port "$1" >"$OUT/bare.log" 2>&1 &
+  BARE_PID=$!
+  PIDS+=("$BARE_PID")
+  for _ in $(seq 50); do grep -q "listening on" "$OUT/bare.log" 2>/dev/null && return 0; sleep 0.1; done
+  echo "the bare server did not start" >&2; exit 1
+}

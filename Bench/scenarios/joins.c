@@ -13,7 +13,8 @@
  * message, p50/p99/max in ms), the HTTP statuses other than 101, failures, this process's CPU.
  * Sockets are bound to the source addresses in turn (127.0.0.1 when none are given). With
  * NODE_PID set in the environment, each line also gives that process's CPU over the phase
- * (user + system, from /proc) and its CPU per join.
+ * (user + system, from /proc) and its CPU per join. With LINGER=S, the held listeners stay S
+ * seconds after the hold phase before anything else happens.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -289,6 +290,9 @@ int main(int argc, char **argv) {
             serve_events(0.05);
         }
         report("hold", now() - t0, cpu() - c0, n0 < 0 ? -1 : process_cpu(node_pid) - n0);
+        /* LINGER seconds with the held listeners only (reading), e.g. to measure the server's memory. */
+        double linger = getenv("LINGER") ? atof(getenv("LINGER")) : 0, t1 = now();
+        while (now() - t1 < linger) serve_events(0.05);
     }
     if (churn_seconds > 0) {
         double t0 = now(), c0 = cpu(), n0 = process_cpu(node_pid);

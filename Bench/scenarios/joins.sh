@@ -8,9 +8,10 @@
 #   idle        SECONDS of handshakes, CONCURRENCY at a time, each joining, reading its welcome
 #               and leaving with a clean close; baseline and node in turn, ROUNDS (3) times, the
 #               ratio is the median of the rounds' ratios;
-#   hold        AUDIENCE listeners joining and staying (node and baseline);
-#   broadcast   the same handshakes for SECONDS while those AUDIENCE listeners receive a host's
-#               20 ms frames (node only: the baseline has no audio).
+#   hold        AUDIENCE listeners joining and staying, no audio (node and baseline);
+#   broadcast   AUDIENCE listeners join a Space a host streams 20 ms frames to and stay; 10 s
+#               later (the batching settled) the same handshakes for SECONDS beside them (node
+#               only: the baseline has no audio).
 # The node's admission rate is raised (admission.joinsPerSecond 1,000,000) so that every join is
 # a welcome: this measures the handshake, not the line. CPU per join is the server's CPU over the
 # phase divided by its joins.
@@ -22,21 +23,16 @@ AUDIENCE=${2:-15000}
 CONCURRENCY=${3:-64}
 PORT=18350
 BARE_PORT=18351
-SOURCES=(127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5)
 build
-(cd "$ROOT/Bench" && swift build -c release --product BareWebSocket >/dev/null)
-BARE="$ROOT/Bench/.build/release/BareWebSocket"
-cc -O2 -o "$OUT/joins" "$(dirname "$0")/joins.c"
+build_joins
 
 drive() { # PID PORT PATH HOLD SECONDS: the driver on core 1 against PID
-  NODE_PID=$1 taskset -c 1 "$OUT/joins" "$2" "$3" "$4" "$5" "$CONCURRENCY" "${SOURCES[@]}"
+  NODE_PID=$1 taskset -c 1 "$JOINS" "$2" "$3" "$4" "$5" "$CONCURRENCY" "${SOURCES[@]}"
 }
 
 # Both servers wait on core 0; only the one being driven works. The idle phases alternate
 # between them (ROUNDS times each) so that a change in the shared machine's speed falls on both.
-taskset -c 0 "$BARE" --port "$BARE_PORT" >"$OUT/bare.log" 2>&1 &
-BARE_PID=$!; PIDS+=("$BARE_PID")
-for _ in $(seq 50); do grep -q "listening on" "$OUT/bare.log" 2>/dev/null && break; sleep 0.1; done
+start_bare "$BARE_PORT"
 export SPACES_ADMISSION_JOINS_PER_SECOND=1000000 SPACES_ADMISSION_JOIN_BURST=1000000
 start_node "$PORT"
 SPACE=$(curl -sf -X POST -H 'authorization: Bearer bench' -H 'content-type: application/json' \
@@ -53,12 +49,14 @@ done
 BARE_HOLD=$(drive "$BARE_PID" "$BARE_PORT" /listen "$AUDIENCE" 0)
 kill "$BARE_PID"; wait "$BARE_PID" 2>/dev/null || true
 sleep 2
-# The audience joins a Space with a host streaming, stays, and handshakes go on beside it.
-start_host "$PORT" $((AUDIENCE * 2 + 1000)) $((SECONDS_PER_PHASE * 2 + 120))
+# The audience joins as the baseline's did (no audio) and leaves; then a host starts a Space of
+# its own, the audience joins it and stays, and once the batching has settled (LINGER) the
+# handshakes go on beside the broadcast.
+NODE_HOLD=$(drive "$NODE_PID" "$PORT" "/v1/spaces/$SPACE/listen" "$AUDIENCE" 0)
 sleep 2
-NODE_RUN=$(drive "$NODE_PID" "$PORT" "/v1/spaces/$SPACE/listen" "$AUDIENCE" "$SECONDS_PER_PHASE")
-NODE_HOLD=$(sed -n 1p <<<"$NODE_RUN")
-NODE_BROADCAST=$(sed -n 2p <<<"$NODE_RUN")
+start_host "$PORT" $((AUDIENCE * 2 + 1000)) $((SECONDS_PER_PHASE + 120))
+sleep 2
+NODE_BROADCAST=$(LINGER=10 drive "$NODE_PID" "$PORT" "/v1/spaces/$SPACE/listen" "$AUDIENCE" "$SECONDS_PER_PHASE" | sed -n 2p)
 FRAMES_PER_WRITE=$(curl -s "http://127.0.0.1:$PORT/metrics" | awk '$1 == "spaces_frames_per_write" {print $2}')
 
 python3 - "$OUT" "$SECONDS_PER_PHASE" "$AUDIENCE" "$CONCURRENCY" "${FRAMES_PER_WRITE:-0}" "$BARE_HOLD" "$NODE_HOLD" "$NODE_BROADCAST" <<'PY'
@@ -86,8 +84,13 @@ ratio_hold = hold["nodeCpuMicrosPerJoin"] / bare_hold["nodeCpuMicrosPerJoin"]
 idle_rate = statistics.median(n["joinsPerSecond"] for n in node_idle)
 print(f"CPU per join, node / bare SwiftNIO: idle x{ratio_idle:.2f} (median of {', '.join(f'x{r:.2f}' for r in ratios)}), "
       f"hold x{ratio_hold:.2f}; handshakes/s during the broadcast / idle: x{broadcast['joinsPerSecond'] / idle_rate:.2f}")
+# What the client side of a join costs at least: this C driver's own CPU per idle join (connect,
+# upgrade, one message, close: mostly the kernel's loopback path).
+client = statistics.median(n["driverCpuSeconds"] * 1e6 / n["joins"] for n in node_idle if n["joins"])
+print(f"client CPU per join (the C driver, idle rounds): {client:.1f} µs")
 json.dump({"secondsPerPhase": float(seconds), "audience": audience, "concurrency": concurrency,
            "baseline": {"idle": bare_idle, "hold": bare_hold}, "node": {"idle": node_idle, "hold": hold, "broadcast": broadcast},
-           "framesPerWrite": k, "cpuPerJoinRatioIdle": round(ratio_idle, 2), "cpuPerJoinRatioHold": round(ratio_hold, 2)},
+           "framesPerWrite": k, "cpuPerJoinRatioIdle": round(ratio_idle, 2), "cpuPerJoinRatioHold": round(ratio_hold, 2),
+           "clientCpuMicrosPerJoin": round(client, 1)},
           open(f"{out}/joins.json", "w"), indent=2)
 PY

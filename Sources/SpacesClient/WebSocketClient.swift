@@ -14,7 +14,7 @@ public enum WebSocketClient {
     }
 
     enum Upgrade: Sendable {
-        case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, PermessageDeflate.Agreement?)
+        case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, PermessageDeflate.Agreement?, HandOff)
         case refused(EventLoopFuture<HTTPResponse>)
     }
 
@@ -45,14 +45,18 @@ public enum WebSocketClient {
             channel.eventLoop.makeCompletedFuture {
                 try Self.configureUpgrade(
                     channel: channel, url: url, headers: headers, maxFrameSize: maxFrameSize, compression: compression,
-                    upgraded: { .websocket(try NIOAsyncChannel(wrappingChannelSynchronously: $0), $1) },
+                    upgraded: { channel, agreement in
+                        let handOff = HandOff()
+                        try channel.pipeline.syncOperations.addHandler(HandOff.Marker(handOff))
+                        return .websocket(try NIOAsyncChannel(wrappingChannelSynchronously: channel), agreement, handOff)
+                    },
                     refused: { .refused($0) }
                 )
             }
         }
         switch try await upgrade.get() {
-        case .websocket(let channel, let agreement):
-            return WebSocketConnection(channel: channel, agreement: agreement, maxMessageSize: maxFrameSize)
+        case .websocket(let channel, let agreement, let handOff):
+            return WebSocketConnection(channel: channel, agreement: agreement, maxMessageSize: maxFrameSize, handOff: handOff)
         case .refused(let response):
             throw Refused(response: try await response.get())
         }

@@ -16,10 +16,17 @@ public final class WebSocketConnection: Sendable {
     /// ``MessageIterator`` inflates, so callers see the same messages either way.
     public var compressed: Bool { self.agreement != nil }
 
-    init(channel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, agreement: PermessageDeflate.Agreement? = nil, maxMessageSize: Int = 1 << 20) {
+    /// The frames' way from the event loop to the reader, declared to ThreadSanitizer.
+    let handOff: HandOff
+
+    init(
+        channel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, agreement: PermessageDeflate.Agreement? = nil, maxMessageSize: Int = 1 << 20,
+        handOff: HandOff = HandOff()
+    ) {
         self.channel = channel
         self.agreement = agreement
         self.maxMessageSize = maxMessageSize
+        self.handOff = handOff
     }
 
     /// Runs `body` with the connection's messages and a sender, then closes the socket.
@@ -32,7 +39,8 @@ public final class WebSocketConnection: Sendable {
             // client to keep it too.
             let inflater = self.agreement.map { Inflater(keepsContext: !$0.serverNoContextTakeover) }
             var iterator = MessageIterator(
-                frames: inbound.makeAsyncIterator(), sender: sender, inflater: inflater, inflateLimit: self.maxMessageSize
+                frames: inbound.makeAsyncIterator(), sender: sender, inflater: inflater, inflateLimit: self.maxMessageSize,
+                handOff: self.handOff
             )
             return try await body(&iterator, sender)
         }
@@ -91,18 +99,22 @@ public struct MessageIterator {
     private var partialCompressed = false
     private var closed = false
 
+    let handOff: HandOff
+
     init(
         frames: NIOAsyncChannelInboundStream<WebSocketFrame>.AsyncIterator, sender: WebSocketSender,
-        inflater: Inflater? = nil, inflateLimit: Int = 1 << 20
+        inflater: Inflater? = nil, inflateLimit: Int = 1 << 20, handOff: HandOff = HandOff()
     ) {
         self.frames = frames
         self.sender = sender
         self.inflater = inflater
         self.inflateLimit = inflateLimit
+        self.handOff = handOff
     }
 
     public mutating func next() async throws -> WebSocketMessage? {
         while !self.closed, let frame = try await self.frames.next() {
+            self.handOff.acquired()
             if let reason = self.reservedBitsViolation(frame) { try await self.fail(.protocolError, reason) }
             switch frame.opcode {
             case .text, .binary:

@@ -44,7 +44,7 @@ public struct NodeLoad: Codable, Sendable, Equatable {
     }
 
     public static func choose(from nodes: [NodeLoad]) -> NodeLoad? {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SystemRandom()
         return Self.choose(from: nodes, using: &generator)
     }
 }

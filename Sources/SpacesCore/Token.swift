@@ -2,7 +2,7 @@
 public enum Token {
     /// `count` random bytes from the system's CSPRNG as lowercase hex.
     public static func random(bytes count: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SystemRandom()
         var out = ""
         out.reserveCapacity(count * 2)
         for _ in 0..<count {

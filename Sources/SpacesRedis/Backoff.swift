@@ -32,8 +32,10 @@ public struct Backoff: Sendable, Equatable {
         return Int.random(in: self.floorMillis...ceiling, using: &generator)
     }
 
+    /// A delay for attempt `attempt`, drawn from the system's generator. Not through the
+    /// `inout` variant: a `SystemRandomNumberGenerator` has no storage, so every thread's `inout`
+    /// access lands on the same address and ThreadSanitizer reports them as racing.
     public func delayMillis(attempt: Int) -> Int {
-        var generator = SystemRandomNumberGenerator()
-        return self.delayMillis(attempt: attempt, using: &generator)
+        Int.random(in: self.floorMillis...max(self.ceilingMillis(attempt: attempt), self.floorMillis))
     }
 }

@@ -1,5 +1,8 @@
+import Foundation
 import NIOSSL
 import SpacesCore
+import SwiftASN1
+import X509
 
 /// The node's TLS, from `server.tls.certificate` and `server.tls.key`: one context for every
 /// connection, made (and its files checked) when the node is created, so a missing or wrong
@@ -31,6 +34,11 @@ enum ServerTLS {
         } catch {
             throw Invalid(description: "server.tls.key: cannot read a PEM private key from \(settings.key): \(error)")
         }
+        // Checked before the context is made: swift-nio-ssl does not free its SSL_CTX when the key
+        // turns out not to be the certificate's.
+        if !Self.key(atPath: settings.key, matches: chain[0]) {
+            throw Invalid(description: "server.tls: the certificate and key cannot be used together: the key in \(settings.key) is not the certificate's")
+        }
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key)
         )
@@ -42,5 +50,16 @@ enum ServerTLS {
         } catch {
             throw Invalid(description: "server.tls: the certificate and key cannot be used together: \(error)")
         }
+    }
+
+    /// Whether the PEM private key at `path` is the one `certificate` names; true when either
+    /// cannot be read here (a key type X509 does not know): the context then decides.
+    static func key(atPath path: String, matches certificate: NIOSSLCertificate) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path),
+            let key = try? Certificate.PrivateKey(pemEncoded: String(decoding: data, as: UTF8.self)),
+            let der = try? certificate.toDERBytes(),
+            let parsed = try? Certificate(derEncoded: der)
+        else { return true }
+        return key.publicKey == parsed.publicKey
     }
 }

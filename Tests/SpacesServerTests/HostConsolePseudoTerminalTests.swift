@@ -2,6 +2,7 @@ import Foundation
 @testable import SpacesCLI
 import SpacesClient
 import SpacesCore
+import SpacesTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -87,7 +88,7 @@ final class HostConsolePseudoTerminalTests: XCTestCase {
         let exited = await Self.waitForExit(process, timeout: .seconds(20))
         XCTAssertTrue(exited, "the host exits after q")
         guard exited else { return }
-        XCTAssertEqual(process.terminationStatus, 0, (try? String(contentsOf: errors, encoding: .utf8)) ?? "")
+        XCTAssertEqual(process.terminationStatus, 0, TextFile.read(errors))
         terminal.finishReading()
         let output = terminal.output
         let leave = try XCTUnwrap(output.range(of: ConsoleCodes.leaveAlternateScreen, options: .backwards), "left the alternate screen")

@@ -135,7 +135,7 @@ final class ListenerPageBrowserTests: XCTestCase {
     /// temporary file, so that a full pipe can never block it while we read its output.
     static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval) throws -> (status: Int32, output: String, errors: String) {
         let errorsFile = FileManager.default.temporaryDirectory.appendingPathComponent("spaces-browser-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: errorsFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorsFile.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errorsFile) }
         let errors = try FileHandle(forWritingTo: errorsFile)
         defer { try? errors.close() }
@@ -151,7 +151,7 @@ final class ListenerPageBrowserTests: XCTestCase {
         let out = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         killer.cancel()
-        let errorText = (try? String(contentsOf: errorsFile, encoding: .utf8)) ?? ""
+        let errorText = TextFile.read(errorsFile)
         return (process.terminationStatus, String(decoding: out, as: UTF8.self), errorText)
     }
 }

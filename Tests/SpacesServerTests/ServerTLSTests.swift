@@ -45,7 +45,7 @@ final class ServerTLSTests: XCTestCase {
         try process.run()
         let printed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        let body = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        let body = TextFile.read(output)
         return (process.terminationStatus, Int(printed) ?? 0, body)
     }
 

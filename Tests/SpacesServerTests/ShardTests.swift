@@ -135,7 +135,8 @@ final class ShardTests: XCTestCase {
         send(1)
         Thread.sleep(forTimeInterval: 0.15)
         drain()
-        XCTAssertEqual(stats.framesPerWrite, 2, "1.5 × the pressure: ceil(20 × 50 / 667)")
+        // At least 1.5 × the pressure: ceil(20 × 50 / 667) = 2 (more if the loop was slower still).
+        XCTAssertGreaterThanOrEqual(stats.framesPerWrite, 2)
         XCTAssertEqual(stats.shedBatches + stats.staleBatches, 0)
         // On time again: back to one frame per write after enough deliveries.
         for sequence in 2..<80 {
