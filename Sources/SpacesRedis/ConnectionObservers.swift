@@ -8,6 +8,12 @@ final class ConnectionObservers: Sendable {
         self.observers.withLockedValue { $0.append(observer) }
     }
 
+    /// Forgets every observer: a closed connection calls nobody, and holds nothing its
+    /// observers hold (they often hold its owner: a cycle that would outlive the owner).
+    func removeAll() {
+        self.observers.withLockedValue { $0.removeAll() }
+    }
+
     func notify(_ up: Bool) {
         for observer in self.observers.withLockedValue({ $0 }) { observer(up) }
     }

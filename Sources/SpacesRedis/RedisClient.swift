@@ -41,6 +41,7 @@ public final class RedisClient: Sendable {
     /// Closes the connection for good.
     public func close() async {
         try? await self.connector.close().get()
+        self.observers.removeAll()
     }
 
     public var isConnected: Bool { self.connector.channel != nil }

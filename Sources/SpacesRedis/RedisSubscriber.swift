@@ -55,6 +55,7 @@ public final class RedisSubscriber: Sendable {
         }
         for waiter in waiters { waiter.fail(RedisError.closed) }
         try? await self.connector.close().get()
+        self.observers.removeAll()
     }
 
     public var isConnected: Bool { self.connector.channel != nil }

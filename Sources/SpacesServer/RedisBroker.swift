@@ -282,6 +282,8 @@ final class RedisBroker: Broker {
         _ = try? await self.client.send(RedisCommand("DEL", .string(self.keys.node(self.nodeID)))).get()
         await self.subscriber.close()
         await self.client.close()
+        // The handlers hold the node's registry, which holds this broker.
+        self.box.handlers.withLockedValue { $0 = nil }
     }
 
     /// The cluster's token secret: the first node to ask makes it (`SET NX`), every node reads

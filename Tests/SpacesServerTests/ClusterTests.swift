@@ -41,6 +41,34 @@ final class ClusterTests: XCTestCase {
         return node
     }
 
+    /// A cluster node that served a Space, once stopped and dropped, is freed: its Redis
+    /// clients' observers (the heartbeat) and the broker's handlers (which hold the registry,
+    /// which holds the broker) are let go when it stops. Before, every stopped cluster node
+    /// stayed in memory with its event loops.
+    func testAStoppedClusterNodeIsFreed() async throws {
+        weak var weakServer: SpacesServer?
+        weak var weakBroker: RedisBroker?
+        do {
+            let url = self.redis.url
+            let node = try await TestServer.start { configuration in
+                configuration.cluster.url = url
+                configuration.cluster.nodeID = "freed"
+                configuration.cluster.heartbeatMs = 100
+            }
+            weakServer = node.server
+            weakBroker = node.server.broker
+            let space = try await node.createSpace()
+            let connection = try await WebSocketClient.connect(try node.url("/v1/spaces/\(space.id)/listen"))
+            try await connection.run { messages, sender in
+                _ = try await messages.next()
+                try await sender.close(code: 1000)
+            }
+            await node.stop()
+        }
+        try await eventually { weakServer == nil }
+        try await eventually { weakBroker == nil }
+    }
+
     private func subscribed(_ node: TestServer, to id: String) -> Bool {
         guard let broker = node.server.broker else { return false }
         return broker.subscriber.subscribed.contains(.sharded(broker.keys.audio(id)))
