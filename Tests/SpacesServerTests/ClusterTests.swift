@@ -57,12 +57,7 @@ final class ClusterTests: XCTestCase {
             }
             weakServer = node.server
             weakBroker = node.server.broker
-            let space = try await node.createSpace()
-            let connection = try await WebSocketClient.connect(try node.url("/v1/spaces/\(space.id)/listen"))
-            try await connection.run { messages, sender in
-                _ = try await messages.next()
-                try await sender.close(code: 1000)
-            }
+            try await node.joinAndLeave(try await node.createSpace().id)
             await node.stop()
         }
         try await eventually { weakServer == nil }

@@ -12,12 +12,7 @@ final class SpacesServerTests: XCTestCase {
         do {
             let node = try await TestServer.start()
             weakServer = node.server
-            let space = try await node.createSpace()
-            let connection = try await WebSocketClient.connect(try node.url("/v1/spaces/\(space.id)/listen"))
-            try await connection.run { messages, sender in
-                _ = try await messages.next()
-                try await sender.close(code: 1000)
-            }
+            try await node.joinAndLeave(try await node.createSpace().id)
             await node.stop()
         }
         try await eventually { weakServer == nil }

@@ -37,6 +37,15 @@ struct TestServer {
         try ServerURL(self.base + path)
     }
 
+    /// A listener joins Space `id`, reads its first message and leaves with a clean close.
+    func joinAndLeave(_ id: String) async throws {
+        let connection = try await WebSocketClient.connect(try self.url("/v1/spaces/\(id)/listen"))
+        try await connection.run { messages, sender in
+            _ = try await messages.next()
+            try await sender.close(code: 1000)
+        }
+    }
+
     func stop() async {
         await self.server.stop()
     }
