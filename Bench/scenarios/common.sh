@@ -66,6 +66,6 @@ start_bare() {
   taskset -c 0 "$BARE" --port "$1" >"$OUT/bare.log" 2>&1 &
   BARE_PID=$!
   PIDS+=("$BARE_PID")
-  for _ in $(seq 50); do grep -q "listening on" "$OUT/bare.log" 2>/dev/null && return 0; sleep 0.1; done
+  for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
   echo "the bare server did not start" >&2; exit 1
 }

@@ -32,6 +32,7 @@ public final class ServerMetrics: Sendable {
     let relayLag: Gauge
     let staleBatches: Gauge
     let fanoutTime: DurationHistogram
+    let relayWait: DurationHistogram
     let conversationAccepted: Counter
     let conversationRefused: Counter
     let conversationRateLimited: Counter
@@ -113,8 +114,19 @@ public final class ServerMetrics: Sendable {
         )
         self.fanoutTime = registry.makeDurationHistogram(
             name: "spaces_fanout_seconds",
-            buckets: [.microseconds(100), .milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1)],
+            buckets: [
+                .microseconds(100), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(20), .milliseconds(50),
+                .milliseconds(100), .milliseconds(500), .seconds(1),
+            ],
             help: "Time from a batch's first write on a shard to its last"
+        )
+        self.relayWait = registry.makeDurationHistogram(
+            name: "spaces_relay_wait_seconds",
+            buckets: [
+                .microseconds(100), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(20), .milliseconds(50),
+                .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(3),
+            ],
+            help: "Time from a batch's audio reaching a shard to its first write (with the frames held back to batch them)"
         )
     }
 

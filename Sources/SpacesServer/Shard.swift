@@ -347,6 +347,7 @@ public final class Shard {
                 if case .audio(_, let arrived, let carried) = delivery.payload {
                     let lag = UInt64(max(0, (now - arrived).nanoseconds / 1000))
                     self.stats.lagValue.store(Int(lag / 1000), ordering: .relaxed)
+                    self.metrics?.relayWait.recordNanoseconds(Int64(lag) * 1000)
                     // Behind: wider batches, before anything is shed.
                     self.tuner.started(lagMicros: lag, framesPerWrite: self.framesPerWrite)
                     if let limit = self.maxLagMicros, lag > limit {
