@@ -20,7 +20,12 @@ final class HandOff: Sendable {
     private typealias Annotation = @convention(c) (UnsafeRawPointer?) -> Void
     /// TSan's `__tsan_release` and `__tsan_acquire`, found at run time: nil without TSan.
     private static let annotations: (release: Annotation, acquire: Annotation)? = {
-        guard let release = dlsym(nil, "__tsan_release"), let acquire = dlsym(nil, "__tsan_acquire") else { return nil }
+        #if canImport(Darwin)
+        let everywhere = UnsafeMutableRawPointer(bitPattern: -2)  // RTLD_DEFAULT
+        #else
+        let everywhere: UnsafeMutableRawPointer? = nil  // RTLD_DEFAULT
+        #endif
+        guard let release = dlsym(everywhere, "__tsan_release"), let acquire = dlsym(everywhere, "__tsan_acquire") else { return nil }
         return (unsafeBitCast(release, to: Annotation.self), unsafeBitCast(acquire, to: Annotation.self))
     }()
 

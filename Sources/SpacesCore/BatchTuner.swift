@@ -23,14 +23,18 @@ public struct BatchTuner: Sendable, Equatable {
     public private(set) var nanosecondsPerWrite: Double
     /// Extra widening while the shard is behind (1: none).
     public private(set) var pressure: Double = 1
+    /// When it last widened for being behind (0: never).
+    private var lastWidenedMicros: UInt64 = 0
 
     /// Weight of a new slice's measurement in the moving average.
     static let smoothing = 0.2
     /// Slices of fewer writes are too short to time.
     static let minimumWrites = 16
-    /// Each delivery that starts behind widens by this factor; each on time eases by `easing`.
+    /// A delivery that starts behind widens by this factor (at most once per
+    /// `wideningIntervalMicros`); each other delivery eases by `easing`.
     static let widening = 1.5
     static let easing = 0.97
+    static let wideningIntervalMicros: UInt64 = 500_000
 
     public init(writesPerSecondPerCore: Int, share: Double, maximumFrames: Int) {
         self.maximumFrames = max(1, maximumFrames)
@@ -57,17 +61,21 @@ public struct BatchTuner: Sendable, Equatable {
         self.nanosecondsPerWrite += Self.smoothing * (sample - self.nanosecondsPerWrite)
     }
 
-    /// A delivery started `lagMicros` after its audio reached the shard, which batches
-    /// `framesPerWrite` frames (`framesPerWrite` × 20 ms of holding back is expected).
-    public mutating func started(lagMicros: UInt64, framesPerWrite: Int) {
-        let interval = UInt64(framesPerWrite) * 20_000
-        // Behind: later than one more batch interval (and than 100 ms, below which the loop's
-        // own turns are noise).
-        if lagMicros > max(100_000, 2 * interval) {
+    /// A delivery of a batch of `framesPerWrite` frames started `lagMicros` after its first frame
+    /// reached the shard (holding those frames back accounts for up to `framesPerWrite` × 20 ms).
+    ///
+    /// Behind: later than that by more than one more batch interval (and 100 ms, below which the
+    /// loop's own turns are noise); it widens at most once per `wideningIntervalMicros`, however
+    /// many Spaces' deliveries find the shard behind at once. Anything else eases it.
+    public mutating func started(lagMicros: UInt64, framesPerWrite: Int, nowMicros: UInt64) {
+        let interval = UInt64(max(1, framesPerWrite)) * 20_000
+        if lagMicros > interval + max(100_000, interval) {
+            guard nowMicros >= self.lastWidenedMicros &+ Self.wideningIntervalMicros || self.lastWidenedMicros == 0 else { return }
+            self.lastWidenedMicros = nowMicros
             // Widening past the maximum changes nothing: the pressure stops there.
             let ceiling = Double(self.maximumFrames) * 2
             self.pressure = min(ceiling, self.pressure * Self.widening)
-        } else if lagMicros <= interval {
+        } else {
             self.pressure = max(1, self.pressure * Self.easing)
         }
     }

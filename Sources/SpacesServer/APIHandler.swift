@@ -19,10 +19,6 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var body: ByteBuffer?
     private var tooLarge = false
     private var deadline: RequestDeadline
-    /// An answer is being worked out (in a cluster it may wait on Redis): a malformed request
-    /// that follows closes the connection once it is written, rather than answering first.
-    private var answering = false
-    private var closeAfterAnswer = false
     /// A WebSocket request the upgrader declined for its address's handshake rate (set by
     /// `shouldUpgrade`): the next request to answer is that one, with this.
     var overRate: APIError?
@@ -46,9 +42,10 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.deadline.cancel()
     }
 
-    /// What the HTTP parser could not read is answered 400 with a JSON error, unless an answer
-    /// is under way; either way the connection closes (after the answer): what follows a
-    /// malformed request cannot be read.
+    /// What the HTTP parser could not read is answered 400 with a JSON error and the connection
+    /// closes: what follows a malformed request cannot be read. (NIO's pipelining handler holds
+    /// a parser error back while an earlier request's answer is under way, so this never
+    /// interleaves with another answer.)
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let parserError = error as? HTTPParserError else {
             context.fireErrorCaught(error)
@@ -56,10 +53,6 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         self.head = nil
         self.body = nil
-        if self.answering {
-            self.closeAfterAnswer = true
-            return
-        }
         let request = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
         self.write(HTTPAnswer(APIError(.badRequest, "malformed HTTP request (\(parserError))")), for: request, context: context, close: true)
     }
@@ -114,11 +107,9 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
             // In a cluster some answers wait for Redis; the pipelining handler holds the next
             // request until this one is written.
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            self.answering = true
             self.api.respond(head, body: body, peer: context.remoteAddress, on: context.eventLoop).whenSuccess { answer in
                 let (handler, context) = bound.value
-                handler.answering = false
-                handler.write(answer, for: head, context: context, close: upgrading || handler.closeAfterAnswer)
+                handler.write(answer, for: head, context: context, close: upgrading)
             }
         }
     }
@@ -144,9 +135,12 @@ final class APIHandler: ChannelInboundHandler, RemovableChannelHandler {
         if body.readableBytes > 0 {
             context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
+        // Before the end goes out: writing it hands any pipelined request on at once, and that
+        // request's own head must find the clock already running (and stop it at its end). A
+        // closing answer gets the clock too: a peer that never reads it does not hold the socket.
+        self.deadline.answered(context.channel)
         if keepAlive {
             context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
-            self.deadline.answered(context.channel)
         } else {
             let channel = context.channel
             context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).whenComplete { _ in

@@ -10,7 +10,7 @@ import NIOHTTP1
 /// be whole within `requestSeconds`), when a request's head comes after an idle spell
 /// (`requestSeconds` for the rest of it), and when an answer ends (the next request must be
 /// whole within the longer of `idleSeconds` and `requestSeconds`: a browser's idle keep-alive is
-/// not cut short). A connection that upgrades to a WebSocket loses it with the handler. Touched
+/// not cut short; after a closing answer, the peer must have read it by then). A connection that upgrades to a WebSocket loses it with the handler. Touched
 /// on its channel's event loop only.
 struct RequestDeadline {
     private let request: TimeAmount
@@ -47,7 +47,8 @@ struct RequestDeadline {
         }
     }
 
-    /// An answer was written to its end: the next request has until the idle limit.
+    /// An answer is being ended: the next request (or, for a closing answer, the peer's reading
+    /// of this one) has until the idle limit. Called before the end is written.
     mutating func answered(_ channel: any Channel) {
         if !self.receiving { self.arm(self.idle, channel) }
     }

@@ -74,7 +74,8 @@ public final class Shard {
         /// A batch, and the text updates that ride with it.
         /// `arrived`: when its (first) audio reached this shard, by this node's clock: the lag
         /// is measured from it, never from the origin's capture time (another node's clock).
-        case audio(ByteBuffer, arrived: NIODeadline, carrying: [SharedUpdate])
+        /// `frames`: how many it holds (the frames per write it was batched for).
+        case audio(ByteBuffer, arrived: NIODeadline, frames: Int, carrying: [SharedUpdate])
         case shared(SharedUpdate)
         case end(reason: String)
         case close(CloseCode, reason: String)
@@ -159,7 +160,7 @@ public final class Shard {
             self.flush(group)
         }
         if group.pending.isEmpty && batch.frames.count >= self.framesPerWrite {
-            self.enqueueAudio(encoded, arrived: .now(), for: group)
+            self.enqueueAudio(encoded, arrived: .now(), frames: batch.frames.count, for: group)
             return
         }
         if group.pending.isEmpty {
@@ -189,17 +190,17 @@ public final class Shard {
         guard !group.pending.isEmpty else { return }
         let batch = AudioBatch(firstSequence: group.pendingFirst, captureTimeMicros: group.pendingCapture, frames: group.pending)
         group.pending.removeAll(keepingCapacity: true)
-        self.enqueueAudio(PreframedMessage(batch: batch).bytes, arrived: group.pendingArrived, for: group)
+        self.enqueueAudio(PreframedMessage(batch: batch).bytes, arrived: group.pendingArrived, frames: batch.frames.count, for: group)
     }
 
     /// Queues a batch with the updates waiting for it.
-    private func enqueueAudio(_ bytes: ByteBuffer, arrived: NIODeadline, for group: Group) {
+    private func enqueueAudio(_ bytes: ByteBuffer, arrived: NIODeadline, frames: Int, for group: Group) {
         group.lastAudio = .now()
         let carried = group.carried
         group.carried.removeAll()
         group.carriedDeadline?.cancel()
         group.carriedDeadline = nil
-        self.enqueue(Delivery(group: group, payload: .audio(bytes, arrived: arrived, carrying: carried)))
+        self.enqueue(Delivery(group: group, payload: .audio(bytes, arrived: arrived, frames: frames, carrying: carried)))
     }
 
     /// How long audio may be silent before updates stop waiting for it: one batch's worth of
@@ -260,7 +261,7 @@ public final class Shard {
                 switch delivery.payload {
                 case .shared(let queued) where queued.kind == update.kind:
                     if replaceable == nil { replaceable = index }
-                case .audio(_, _, let carrying) where replaceable != nil && carrying.contains(where: { $0.kind == update.kind }):
+                case .audio(_, _, _, let carrying) where replaceable != nil && carrying.contains(where: { $0.kind == update.kind }):
                     replaceable = nil
                     index = self.queue.endIndex
                     continue
@@ -294,9 +295,9 @@ public final class Shard {
                 case .shared(let queued):
                     // A newer one of that kind is queued already: the older one is not needed.
                     remaining.removeAll { $0.kind == queued.kind && $0.kind != .control }
-                case .audio(let bytes, let arrived, let carrying):
+                case .audio(let bytes, let arrived, let frames, let carrying):
                     let older = remaining.filter { update in !carrying.contains { $0.kind == update.kind } }
-                    self.queue[index] = Delivery(group: group, payload: .audio(bytes, arrived: arrived, carrying: older + carrying))
+                    self.queue[index] = Delivery(group: group, payload: .audio(bytes, arrived: arrived, frames: frames, carrying: older + carrying))
                     return
                 default:
                     break
@@ -316,7 +317,7 @@ public final class Shard {
             var position = self.delivering ? 1 : 0
             while position < self.queue.count {
                 let index = self.queue.index(self.queue.startIndex, offsetBy: position)
-                if case .audio(_, _, let carried) = self.queue[index].payload {
+                if case .audio(_, _, _, let carried) = self.queue[index].payload {
                     let shed = self.queue.remove(at: index)
                     self.stats.shedValue.add(1, ordering: .relaxed)
                     // The audio goes; the updates it carried go on.
@@ -336,20 +337,23 @@ public final class Shard {
         let now = NIODeadline.now()
         let nowMicros = WallClock.nowMicros()
         // What this slice writes and how long it takes: the cost per write the batching follows.
+        // A slice that also ended or closed connections (an `ended`, a close, an eviction) spent
+        // time on more than writes: it is not timed.
         var sliceWrites = 0
+        var onlyWrites = true
         defer {
-            self.tuner.measured(writes: sliceWrites, nanoseconds: (NIODeadline.now() - now).nanoseconds)
+            if onlyWrites { self.tuner.measured(writes: sliceWrites, nanoseconds: (NIODeadline.now() - now).nanoseconds) }
             self.resize()
         }
         while let delivery = self.queue.first {
             if self.cursor == 0 {
                 self.deliveryStarted = now
-                if case .audio(_, let arrived, let carried) = delivery.payload {
+                if case .audio(_, let arrived, let frames, let carried) = delivery.payload {
                     let lag = UInt64(max(0, (now - arrived).nanoseconds / 1000))
                     self.stats.lagValue.store(Int(lag / 1000), ordering: .relaxed)
                     self.metrics?.relayWait.recordNanoseconds(Int64(lag) * 1000)
                     // Behind: wider batches, before anything is shed.
-                    self.tuner.started(lagMicros: lag, framesPerWrite: self.framesPerWrite)
+                    self.tuner.started(lagMicros: lag, framesPerWrite: frames, nowMicros: nowMicros)
                     if let limit = self.maxLagMicros, lag > limit {
                         // Too old to be live: a gap now beats a backlog for every listener here.
                         self.queue.removeFirst()
@@ -367,12 +371,13 @@ public final class Shard {
                 self.cursor += 1
                 budget -= 1
                 switch delivery.payload {
-                case .audio(let bytes, _, let carried):
+                case .audio(let bytes, _, _, let carried):
                     switch listener.sendAudio(bytes, carrying: carried, nowMicros: nowMicros) {
                     case .send: sent += 1
                     case .drop: dropped += 1
                     case .evict:
                         dropped += 1
+                        onlyWrites = false
                         self.metrics?.evictions.increment()
                         self.stats.evictionsValue.add(1, ordering: .relaxed)
                         listener.close(.tooSlow, reason: "over the audio budget too long")
@@ -380,8 +385,12 @@ public final class Shard {
                 case .shared(let update):
                     listener.sendShared(update)
                     sliceWrites += 1
-                case .end(let reason): listener.sendEndedAndClose(reason: reason)
-                case .close(let code, let reason): listener.close(code, reason: reason)
+                case .end(let reason):
+                    listener.sendEndedAndClose(reason: reason)
+                    onlyWrites = false
+                case .close(let code, let reason):
+                    listener.close(code, reason: reason)
+                    onlyWrites = false
                 }
             }
             sliceWrites += sent

@@ -51,20 +51,28 @@ final class BatchTunerTests: XCTestCase {
         var tuner = BatchTuner(writesPerSecondPerCore: 30_000, share: 0.35, maximumFrames: 50)
         XCTAssertEqual(tuner.framesPerWrite(listeners: 3_000), 5)
         // 100 ms batches started 150 ms after their first frame: on time (one interval plus noise).
-        tuner.started(lagMicros: 150_000, framesPerWrite: 5)
+        tuner.started(lagMicros: 150_000, framesPerWrite: 5, nowMicros: 1_000_000)
         XCTAssertEqual(tuner.pressure, 1)
         // 400 ms late: behind.
-        tuner.started(lagMicros: 400_000, framesPerWrite: 5)
+        tuner.started(lagMicros: 400_000, framesPerWrite: 5, nowMicros: 1_000_000)
         XCTAssertEqual(tuner.pressure, 1.5)
         XCTAssertEqual(tuner.framesPerWrite(listeners: 3_000), 8)
-        tuner.started(lagMicros: 400_000, framesPerWrite: 8)
+        // Other Spaces' deliveries found behind in the same moment do not widen it again.
+        for _ in 0..<10 { tuner.started(lagMicros: 400_000, framesPerWrite: 8, nowMicros: 1_100_000) }
+        XCTAssertEqual(tuner.pressure, 1.5)
+        // Half a second later, still behind: wider.
+        tuner.started(lagMicros: 600_000, framesPerWrite: 8, nowMicros: 1_500_000)
         XCTAssertEqual(tuner.framesPerWrite(listeners: 3_000), 12)
         // Never more than the maximum, however long it stays behind, and the pressure is bounded.
-        for _ in 0..<100 { tuner.started(lagMicros: 10_000_000, framesPerWrite: 50) }
+        for step in 0..<100 { tuner.started(lagMicros: 10_000_000, framesPerWrite: 50, nowMicros: 2_000_000 + UInt64(step) * 500_000) }
         XCTAssertEqual(tuner.framesPerWrite(listeners: 3_000), 50)
         XCTAssertEqual(tuner.pressure, 100)
-        // Back on time: it eases off until the measured cost alone decides again.
-        for _ in 0..<200 { tuner.started(lagMicros: 20_000, framesPerWrite: tuner.framesPerWrite(listeners: 3_000)) }
+        // Back to keeping up: it eases off until the measured cost alone decides again. A held
+        // batch shows up to one interval of lag, and a little queueing on top is not "behind".
+        for step in 0..<200 {
+            let frames = tuner.framesPerWrite(listeners: 3_000)
+            tuner.started(lagMicros: UInt64(frames) * 20_000 + 30_000, framesPerWrite: frames, nowMicros: 60_000_000 + UInt64(step) * 100_000)
+        }
         XCTAssertEqual(tuner.pressure, 1)
         XCTAssertEqual(tuner.framesPerWrite(listeners: 3_000), 5)
     }

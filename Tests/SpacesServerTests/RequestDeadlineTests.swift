@@ -13,8 +13,12 @@ final class RequestDeadlineTests: XCTestCase {
     final class Raw {
         let fd: Int32
 
-        init(port: Int) throws {
+        /// `receiveBuffer`: a small one makes a peer that does not read look so to the node soon.
+        init(port: Int, receiveBuffer: Int32? = nil) throws {
             self.fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            if var size = receiveBuffer {
+                setsockopt(self.fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+            }
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -83,6 +87,23 @@ final class RequestDeadlineTests: XCTestCase {
         XCTAssertTrue(closed)
         XCTAssertGreaterThan(seconds, 1.5, "idleSeconds, not requestSeconds, after an answer")
         XCTAssertLessThan(seconds, 5)
+        await node.stop()
+    }
+
+    /// An answer that closes the connection (here a file larger than the socket buffers, asked
+    /// for with `Connection: close`) to a peer that never reads it: the node does not wait for
+    /// the write for ever, it closes at the idle limit.
+    func testAClosingAnswerToAPeerThatNeverReadsIsClosedWhenIdle() async throws {
+        let node = try await self.node(requestSeconds: 1, idleSeconds: 2)
+        let whole = try await node.api.call(.GET, "/web/space.js")
+        XCTAssertEqual(whole.status, 200)
+        XCTAssertGreaterThan(whole.body.count, 16 * 1024, "larger than the node's send buffer and this peer's receive buffer")
+        let connection = try Raw(port: node.port, receiveBuffer: 1024)
+        connection.send("GET /web/space.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        try await Task.sleep(for: .seconds(3.5))
+        // Closed meanwhile: what can still be read is what was buffered, not the whole answer.
+        let (text, _, _) = connection.readToEnd()
+        XCTAssertLessThan(text.utf8.count, whole.body.count, "the node gave up on a peer that did not read")
         await node.stop()
     }
 

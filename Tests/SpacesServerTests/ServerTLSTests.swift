@@ -168,7 +168,8 @@ final class ServerTLSTests: XCTestCase {
         defer { other.remove() }
         configuration.server.tls.certificate = other.certificatePath
         XCTAssertThrowsError(try SpacesServer(configuration: configuration)) { error in
-            XCTAssertTrue("\(error)".contains("cannot be used together"), "\(error)")
+            // Refused by the check made before the context is built (swift-nio-ssl would leak one).
+            XCTAssertTrue("\(error)".contains("is not the certificate's"), "\(error)")
         }
     }
 }
