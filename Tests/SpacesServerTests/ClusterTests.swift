@@ -27,6 +27,7 @@ final class ClusterTests: XCTestCase {
         for node in self.nodes { await node.stop() }
         self.nodes = []
         self.redis?.stop()
+        self.redis = nil
     }
 
     private func node(_ id: String, _ configure: @escaping (inout SpacesConfiguration) -> Void = { _ in }) async throws -> TestServer {

@@ -25,7 +25,7 @@ final class HostConsolePseudoTerminalTests: XCTestCase {
             "--title", "Console test", "--tone", "440", "--duration", "60",
         ])
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("spaces-console-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errors) }
         process.standardInput = terminal.follower
         process.standardOutput = terminal.follower
