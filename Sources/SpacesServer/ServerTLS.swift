@@ -29,14 +29,17 @@ enum ServerTLS {
             throw Invalid(description: "server.tls.certificate: no certificate in \(settings.certificate)")
         }
         let key: NIOSSLPrivateKey
+        let pem: [UInt8]
         do {
-            key = try NIOSSLPrivateKey(file: settings.key, format: .pem)
+            guard let data = FileManager.default.contents(atPath: settings.key) else { throw Invalid(description: "the file cannot be read") }
+            pem = Array(data)
+            key = try NIOSSLPrivateKey(bytes: pem, format: .pem)
         } catch {
             throw Invalid(description: "server.tls.key: cannot read a PEM private key from \(settings.key): \(error)")
         }
         // Checked before the context is made: swift-nio-ssl does not free its SSL_CTX when the key
         // turns out not to be the certificate's.
-        if !Self.key(atPath: settings.key, matches: chain[0]) {
+        if !Self.key(pem: pem, matches: chain[0]) {
             throw Invalid(description: "server.tls: the certificate and key cannot be used together: the key in \(settings.key) is not the certificate's")
         }
         var configuration = TLSConfiguration.makeServerConfiguration(
@@ -52,11 +55,10 @@ enum ServerTLS {
         }
     }
 
-    /// Whether the PEM private key at `path` is the one `certificate` names; true when either
-    /// cannot be read here (a key type X509 does not know): the context then decides.
-    static func key(atPath path: String, matches certificate: NIOSSLCertificate) -> Bool {
-        guard let data = FileManager.default.contents(atPath: path),
-            let key = try? Certificate.PrivateKey(pemEncoded: String(decoding: data, as: UTF8.self)),
+    /// Whether the PEM private key `pem` is the one `certificate` names; true when either cannot
+    /// be read here (a key type X509 does not know): the context then decides.
+    static func key(pem: [UInt8], matches certificate: NIOSSLCertificate) -> Bool {
+        guard let key = try? Certificate.PrivateKey(pemEncoded: String(decoding: pem, as: UTF8.self)),
             let der = try? certificate.toDERBytes(),
             let parsed = try? Certificate(derEncoded: der)
         else { return true }

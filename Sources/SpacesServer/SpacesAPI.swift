@@ -35,13 +35,7 @@ struct SpacesAPI: Sendable {
     typealias Client = (source: SourceAddress, isTrusted: Bool)
 
     /// Decides whether a request may become a WebSocket; the error is what to answer instead.
-    func upgrade(_ head: HTTPRequestHead, client: Client? = nil) -> Result<Upgrade, APIError> {
-        let target = RequestTarget(head.uri)
-        return self.upgrade(head, target: target, route: Route(path: target.path), client: client)
-    }
-
-    /// ``upgrade(_:client:)`` with the request's target and route already parsed (the upgrader
-    /// parses them once per handshake).
+    /// The request's target and route come parsed (once per request) from the caller.
     func upgrade(_ head: HTTPRequestHead, target: RequestTarget, route: Route, client: Client?) -> Result<Upgrade, APIError> {
         switch route {
         case .listen(let id):
@@ -92,7 +86,8 @@ struct SpacesAPI: Sendable {
     /// finds who that is).
     func answer(_ head: HTTPRequestHead, body: ByteBuffer?, peer: SocketAddress? = nil, caller: Caller = .anonymous) -> HTTPAnswer {
         let target = RequestTarget(head.uri)
-        switch (Route(path: target.path), head.method) {
+        let route = Route(path: target.path)
+        switch (route, head.method) {
         case (.health, .GET), (.health, .HEAD):
             return HTTPAnswer(status: .ok, body: #"{"status":"ok"}"#)
         case (.metrics, .GET):
@@ -111,7 +106,8 @@ struct SpacesAPI: Sendable {
         case (.invites(let id), .POST):
             return self.invite(id: id, head: head, body: body, caller: caller)
         case (.listen, _), (.publish, _):
-            switch self.upgrade(head, client: peer.flatMap { self.clientAddress(peer: $0, headers: head.headers) }) {
+            let client = peer.flatMap { self.clientAddress(peer: $0, headers: head.headers) }
+            switch self.upgrade(head, target: target, route: route, client: client) {
             case .failure(let error):
                 self.metrics.refused(ServerMetrics.Refusal(error.kind))
                 return HTTPAnswer(error)
