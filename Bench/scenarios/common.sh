@@ -69,3 +69,28 @@ start_bare() {
   for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
   echo "the bare server did not start" >&2; exit 1
 }
+
+# sample_lag FILE SECONDS PORT...: each node's lag behind live (its shards' worst,
+# spaces_relay_lag_ms), every 5 s for SECONDS, one line per sample, in the background.
+sample_lag() {
+  local file=$1 seconds=$2; shift 2
+  ( for _ in $(seq $((seconds / 5))); do
+      sleep 5
+      local line="lag ms:" port
+      for port in "$@"; do
+        line="$line $(curl -sf "http://127.0.0.1:$port/metrics" | awk '/^spaces_relay_lag_ms / { print $2 }')"
+      done
+      echo "$line"
+    done >"$file" ) &
+  PIDS+=($!)
+}
+
+# start_redis PORT LOG: redis-server with the shipped Config/redis.conf (no AOF: nothing here is
+# kept) on PORT; sets REDIS_PID once it answers.
+start_redis() {
+  redis-server "$ROOT/Config/redis.conf" --port "$1" --appendonly no --dir /tmp --maxclients 10000 >"$2" 2>&1 &
+  REDIS_PID=$!
+  PIDS+=("$REDIS_PID")
+  for _ in $(seq 50); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "redis-server did not start" >&2; cat "$2" >&2; exit 1
+}
