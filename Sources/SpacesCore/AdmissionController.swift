@@ -82,6 +82,8 @@ public struct AdmissionController: Sendable {
         var admissions = RateEstimator()
         /// Since the last sync with the cluster (kept only when clustered).
         var changes = LineChanges()
+        /// Fresh arrivals since the last sync, let in or placed in line (kept only when clustered).
+        var arrivals = 0
         /// Admissions per second on the other nodes.
         var othersRate: Double = 0
         var occupied: Int { self.active.count + self.held.count }
@@ -194,6 +196,7 @@ public struct AdmissionController: Sendable {
     private mutating func joinFresh(
         _ line: inout Line, spaceID: String, connection: UInt64, arrivalMicros: UInt64, source: SourceAddress?, nowMicros: UInt64
     ) -> JoinResult {
+        if self.configuration.clustered { line.arrivals += 1 }
         // Straight in when it would stand first in line (nobody waiting, or a ticket holder who
         // arrived before everyone waiting) and there is room: the line is first in, first out.
         let first = line.waiting.first.map { arrivalMicros < $0.arrivalMicros } ?? true
@@ -273,13 +276,15 @@ public struct AdmissionController: Sendable {
 
     // MARK: The cluster's line
 
-    /// The changes to a Space's line since the last call, for Redis.
-    public mutating func takeChanges(spaceID: String) -> LineChanges {
-        guard var line = self.lines.removeValue(forKey: spaceID) else { return LineChanges() }
+    /// The changes to a Space's line since the last call, for Redis, and how many fresh
+    /// arrivals (let in or placed) came meanwhile.
+    public mutating func takeChanges(spaceID: String) -> (changes: LineChanges, arrivals: Int) {
+        guard var line = self.lines.removeValue(forKey: spaceID) else { return (LineChanges(), 0) }
         defer { self.lines[spaceID] = line }
-        let changes = line.changes
+        let taken = (line.changes, line.arrivals)
         line.changes = LineChanges()
-        return changes
+        line.arrivals = 0
+        return taken
     }
 
     /// Puts changes that never reached Redis back, before any taken since.

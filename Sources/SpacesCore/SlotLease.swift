@@ -1,6 +1,7 @@
 /// How many of a Space's slots a node may fill, as the lease script in Redis grants them: what
-/// it uses, a slot for each of its people among the heads of the Space's one line, and a small
-/// spare while nobody waits anywhere, so that the next join is admitted without a round trip.
+/// it uses, a slot for each of its people among the heads of the Space's one line, and a spare
+/// out of what the whole line leaves, so that the next joins are admitted without waiting for a
+/// round trip.
 ///
 /// A Space's capacity is global; each node holds a lease of it in Redis, renewed every
 /// admission tick, and admits only within its lease. The grant is at least what the node uses
@@ -11,7 +12,7 @@
 public struct SlotLease: Sendable, Equatable {
     /// Slots in use here (admitted and held for a resume).
     public var occupied: Int
-    /// `cluster.slotSpare`: free slots kept in hand while nobody waits.
+    /// Free slots asked for beyond those (``spare(configured:arrivalsLastSync:joinsPerSync:)``).
     public var spare: Int
 
     public init(occupied: Int, spare: Int) {
@@ -31,8 +32,22 @@ public struct SlotLease: Sendable, Equatable {
     /// What the lease script grants (the same arithmetic as the Lua, so it can be tested
     /// without Redis). `mineAmongFirst`: this node's people among the first ``free(capacity:occupiedEverywhere:)``
     /// of the line; `lineWaiting`: everyone in the line, on every node.
+    ///
+    /// The spare comes only out of what is left once every node's lease and a slot for each
+    /// person in the whole line are counted: a newcomer let in here through the spare never
+    /// takes the place of anyone who arrived before it, here or on another node (they are let
+    /// in at their own node's next sync, at the latest one tick later).
     public func grant(capacity: Int, othersLeased: Int, mineAmongFirst: Int, lineWaiting: Int) -> Int {
-        let want = self.need + max(0, mineAmongFirst) + (lineWaiting > 0 ? 0 : max(0, self.spare))
+        let left = max(0, capacity - othersLeased - self.need - max(0, lineWaiting))
+        let want = self.need + max(0, mineAmongFirst) + min(max(0, self.spare), left)
         return max(self.need, min(want, capacity - othersLeased))
+    }
+
+    /// The spare a node asks for at a sync: `cluster.slotSpare`, or twice the Space's arrivals
+    /// here since the last sync when that is more (a join storm is let in as it comes, not one
+    /// tick later through the line), but never more than the join rate lets in over two syncs
+    /// (slots leased and not usable would only keep them from the other nodes).
+    public static func spare(configured: Int, arrivalsLastSync: Int, joinsPerSync: Int) -> Int {
+        max(max(0, configured), min(2 * max(0, arrivalsLastSync), 2 * max(0, joinsPerSync)))
     }
 }

@@ -50,6 +50,8 @@ final class AdmissionGate: Sendable {
 
     /// `cluster.slotSpare`.
     private let slotSpare: Int
+    /// Fresh admissions the join rate allows per admission tick (a sync per tick).
+    private let joinsPerSync: Int
     /// In a cluster, this process's random epoch: the high 32 bits of every connection number
     /// and listener id it hands out, so that ids are unique cluster-wide and the node a
     /// resume token came from can be told (0 on an embedded node).
@@ -74,6 +76,7 @@ final class AdmissionGate: Sendable {
     init(configuration: SpacesConfiguration, metrics: ServerMetrics) {
         self.slotSpare = configuration.cluster.slotSpare
         let admission = configuration.admission
+        self.joinsPerSync = admission.joinsPerSecond * max(1, admission.tickMs) / 1000
         self.configuration = admission
         self.metrics = metrics
         var lines = AdmissionController.Configuration(
@@ -148,7 +151,7 @@ final class AdmissionGate: Sendable {
                     syncs[id] = state
                     return (state.reset, rankAll)
                 }) else { return nil }
-                let taken = controller.takeChanges(spaceID: id)
+                let (taken, arrivals) = controller.takeChanges(spaceID: id)
                 let entries = controller.lineEntries(spaceID: id)
                 var changes = taken
                 if reset {
@@ -164,7 +167,8 @@ final class AdmissionGate: Sendable {
                 }
                 let occupied = controller.occupied(spaceID: id) + self.claiming.withLockedValue { $0[id] ?? 0 }
                 let sync = LineSync(
-                    occupied: occupied, waiting: entries.count, spare: spare,
+                    occupied: occupied, waiting: entries.count,
+                    spare: SlotLease.spare(configured: spare, arrivalsLastSync: arrivals, joinsPerSync: self.joinsPerSync),
                     admissionsPerSecond: controller.admissionsPerSecond(spaceID: id, nowMicros: now), reset: reset,
                     changes: changes, ranks: ranks
                 )

@@ -124,8 +124,7 @@ final class RedisBroker: Broker {
             if string.sub(m, 1, #prefix) == prefix then first = first + 1 end
           end
         end
-        local spare = tonumber(ARGV[4])
-        if count > 0 then spare = 0 end
+        local spare = math.min(tonumber(ARGV[4]), math.max(0, capacity - othersLeased - need - count))
         local grant = math.max(need, math.min(need + first + spare, capacity - othersLeased))
         redis.call('HSET', KEYS[1], node, grant .. ',' .. need .. ',' .. mine .. ',' .. ARGV[6] .. ',' .. ARGV[9] .. ',' .. ARGV[10])
         redis.call('PEXPIRE', KEYS[1], 86400000)

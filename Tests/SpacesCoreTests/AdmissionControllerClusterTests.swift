@@ -30,11 +30,14 @@ final class AdmissionControllerClusterTests: XCTestCase {
         }
         controller.leave(spaceID: "s", connection: 2, listenerID: 2, hold: false, nowMicros: self.t0 + 10)
         let first = controller.takeChanges(spaceID: "s")
-        XCTAssertEqual(first.added, [1: self.t0 + 1, 3: self.t0 + 3], "2 came and went")
-        XCTAssertTrue(controller.takeChanges(spaceID: "s").isEmpty, "taken once")
+        XCTAssertEqual(first.changes.added, [1: self.t0 + 1, 3: self.t0 + 3], "2 came and went")
+        XCTAssertEqual(first.arrivals, 3, "every fresh arrival counts, placed or let in")
+        let second = controller.takeChanges(spaceID: "s")
+        XCTAssertTrue(second.changes.isEmpty, "taken once")
+        XCTAssertEqual(second.arrivals, 0)
         controller.setCapacity(spaceID: "s", capacity: 1)
         XCTAssertEqual(controller.tick(nowMicros: self.t0 + 20).admitted.map(\.connection), [1])
-        XCTAssertEqual(controller.takeChanges(spaceID: "s").removed, [1], "the admitted one leaves the line")
+        XCTAssertEqual(controller.takeChanges(spaceID: "s").changes.removed, [1], "the admitted one leaves the line")
     }
 
     func testPositionsCountThePeopleAheadOnOtherNodes() {
@@ -82,9 +85,9 @@ final class AdmissionControllerClusterTests: XCTestCase {
         var controller = self.controller()
         controller.setCapacity(spaceID: "s", capacity: 2)
         _ = controller.join(spaceID: "s", connection: 1, arrivalMicros: self.t0, nowMicros: self.t0)
-        _ = controller.takeChanges(spaceID: "s")
+        _ = controller.takeChanges(spaceID: "s").changes
         controller.leave(spaceID: "s", connection: 1, listenerID: 1, hold: true, nowMicros: self.t0 + 1)
-        XCTAssertEqual(controller.takeChanges(spaceID: "s").held, [1: self.t0 + 1 + 30_000_000])
+        XCTAssertEqual(controller.takeChanges(spaceID: "s").changes.held, [1: self.t0 + 1 + 30_000_000])
         XCTAssertEqual(controller.occupied(spaceID: "s"), 1)
         _ = controller.apply(LineView(granted: 2, movedAway: [1]), spaceID: "s", nowMicros: self.t0 + 2)
         XCTAssertEqual(controller.occupied(spaceID: "s"), 0, "the listener resumed on another node")
@@ -100,7 +103,7 @@ final class AdmissionControllerClusterTests: XCTestCase {
         XCTAssertEqual(controller.capacity(spaceID: "s"), 1, "the slot came with it, and no more")
         let result = controller.join(spaceID: "s", connection: 5, arrivalMicros: self.t0, resuming: foreign, nowMicros: self.t0 + 1)
         XCTAssertEqual(result.decision, .admitted(.init(spaceID: "s", connection: 5, listenerID: foreign, resumed: true, replaced: nil)))
-        XCTAssertEqual(controller.takeChanges(spaceID: "s").released, [foreign], "no longer held: Redis forgets it")
+        XCTAssertEqual(controller.takeChanges(spaceID: "s").changes.released, [foreign], "no longer held: Redis forgets it")
     }
 
     func testASlotFreedWhileOthersWaitGoesBackToTheWholeLine() {

@@ -5,14 +5,24 @@ final class SlotLeaseTests: XCTestCase {
     func testAGrantCoversItsPeopleAtTheHeadOfTheLineWithinWhatTheOthersLeave() {
         let lease = SlotLease(occupied: 10, spare: 4)
         XCTAssertEqual(lease.need, 10)
-        XCTAssertEqual(lease.grant(capacity: 100, othersLeased: 0, mineAmongFirst: 5, lineWaiting: 8), 15, "no spare while anyone waits")
+        XCTAssertEqual(lease.grant(capacity: 100, othersLeased: 0, mineAmongFirst: 5, lineWaiting: 8), 19, "room for the whole line and the spare")
         XCTAssertEqual(lease.grant(capacity: 100, othersLeased: 87, mineAmongFirst: 5, lineWaiting: 8), 13, "what the others leave")
     }
 
-    func testASpareIsKeptOnlyWhileNobodyWaitsAnywhere() {
+    func testASpareComesOnlyOutOfWhatTheWholeLineLeaves() {
         let lease = SlotLease(occupied: 4, spare: 2)
         XCTAssertEqual(lease.grant(capacity: 10, othersLeased: 1, mineAmongFirst: 0, lineWaiting: 0), 6)
-        XCTAssertEqual(lease.grant(capacity: 10, othersLeased: 1, mineAmongFirst: 0, lineWaiting: 3), 4, "the free slots go to those who wait")
+        XCTAssertEqual(lease.grant(capacity: 10, othersLeased: 1, mineAmongFirst: 0, lineWaiting: 3), 6, "3 waiting elsewhere, 5 free: 2 left")
+        XCTAssertEqual(lease.grant(capacity: 10, othersLeased: 1, mineAmongFirst: 0, lineWaiting: 4), 5, "1 left after the line")
+        XCTAssertEqual(lease.grant(capacity: 10, othersLeased: 1, mineAmongFirst: 0, lineWaiting: 5), 4, "the free slots go to those who wait")
+        XCTAssertEqual(lease.grant(capacity: 10, othersLeased: 1, mineAmongFirst: 2, lineWaiting: 5), 6, "its own among them first")
+    }
+
+    func testTheSpareFollowsTheArrivalsWithinTheJoinRate() {
+        XCTAssertEqual(SlotLease.spare(configured: 16, arrivalsLastSync: 0, joinsPerSync: 400), 16, "the configured floor")
+        XCTAssertEqual(SlotLease.spare(configured: 16, arrivalsLastSync: 250, joinsPerSync: 400), 500, "two syncs' worth of arrivals")
+        XCTAssertEqual(SlotLease.spare(configured: 16, arrivalsLastSync: 3000, joinsPerSync: 400), 800, "no more than the join rate admits in two")
+        XCTAssertEqual(SlotLease.spare(configured: 1000, arrivalsLastSync: 3000, joinsPerSync: 400), 1000, "the configured floor stands")
     }
 
     func testNobodyAdmittedIsEverLetGo() {

@@ -1,0 +1,64 @@
+import NIOCore
+import SpacesCore
+import SpacesRedis
+@testable import SpacesServer
+import SpacesTestSupport
+import XCTest
+
+/// The line sync script's grants, against a real `redis-server`: the same arithmetic as
+/// ``SlotLease``, the spare included.
+final class RedisBrokerLineTests: XCTestCase {
+    private var redis: RedisServerProcess!
+    private var nodes: [TestServer] = []
+
+    override func setUp() async throws {
+        self.redis = try RedisServerProcess.start()
+        let url = self.redis.url
+        for id in ["a", "b"] {
+            self.nodes.append(try await TestServer.start { configuration in
+                configuration.cluster.url = url
+                configuration.cluster.nodeID = id
+            })
+        }
+    }
+
+    override func tearDown() async throws {
+        for node in self.nodes { await node.stop() }
+        self.redis?.stop()
+        self.nodes = []
+        self.redis = nil
+    }
+
+    private func grant(_ node: Int, occupied: Int, spare: Int, arrivals: [UInt64] = [], leaving: [UInt64] = []) async throws -> Int {
+        var changes = LineChanges()
+        for connection in arrivals { changes.add(connection: connection, arrivalMicros: 1_000 + connection) }
+        for connection in leaving { changes.remove(connection: connection) }
+        let sync = LineSync(
+            occupied: occupied, waiting: arrivals.count, spare: spare, admissionsPerSecond: 0, reset: false, changes: changes, ranks: []
+        )
+        let broker = try XCTUnwrap(self.nodes[node].server.broker)
+        return try await broker.sync(spaceID: "s", capacity: 10, lineSize: 100, epoch: 1, graceSeconds: 30, sync).get().granted
+    }
+
+    func testASpareComesOnlyOutOfWhatTheWholeLineLeaves() async throws {
+        // Three wait on A: A is granted a slot for each (10 free).
+        let a = try await self.grant(0, occupied: 0, spare: 0, arrivals: [1, 2, 3])
+        XCTAssertEqual(a, 3)
+        // B asks for 5 spare: 10 − A's 3 − the line's 3 leaves 4 (a join storm on B goes on
+        // while A's line is let in; nobody in it loses a slot).
+        let b = try await self.grant(1, occupied: 0, spare: 5)
+        XCTAssertEqual(b, 4)
+        let again = try await self.grant(1, occupied: 0, spare: 100)
+        XCTAssertEqual(again, 4, "however much it asks for")
+        // A lets its three in: the line is empty, and what is left goes to B's spare.
+        let seated = try await self.grant(0, occupied: 3, spare: 0, leaving: [1, 2, 3])
+        XCTAssertEqual(seated, 3)
+        let rest = try await self.grant(1, occupied: 0, spare: 100)
+        XCTAssertEqual(rest, 7)
+        // B fills 7: A, asking for a spare, gets none (nothing left), and keeps what it uses.
+        let full = try await self.grant(1, occupied: 7, spare: 0)
+        XCTAssertEqual(full, 7)
+        let none = try await self.grant(0, occupied: 3, spare: 16)
+        XCTAssertEqual(none, 3)
+    }
+}
