@@ -11,7 +11,9 @@
 ///
 /// A shard that still falls behind (a delivery starting later than its batch interval after its
 /// audio arrived: the loop is short of time, e.g. in a join storm) widens its batches further,
-/// step by step, before anything is shed; the pressure eases off once it keeps up again.
+/// step by step, before anything is shed, and takes longer turns at its fan-out (more writes per
+/// slice before it yields the loop to accepts and handshakes: the admitted audience's audio
+/// comes before newcomers' answers); the pressure eases off once it keeps up again.
 ///
 /// A plain value: the shard feeds it measurements, tests feed it numbers.
 public struct BatchTuner: Sendable, Equatable {
@@ -25,6 +27,8 @@ public struct BatchTuner: Sendable, Equatable {
     public private(set) var pressure: Double = 1
     /// When it last widened for being behind (0: never).
     private var lastWidenedMicros: UInt64 = 0
+    /// Longer fan-out slices while deliveries start late (1: `relay.writesPerSlice`).
+    public private(set) var sliceWidening: Double = 1
 
     /// Weight of a new slice's measurement in the moving average.
     static let smoothing = 0.2
@@ -35,6 +39,13 @@ public struct BatchTuner: Sendable, Equatable {
     static let widening = 1.5
     static let easing = 0.97
     static let wideningIntervalMicros: UInt64 = 500_000
+    /// A delivery starting this much later than its batching explains sets the longest slices
+    /// (`maximumSliceWidening`); each delivery on time shrinks them by `sliceEasing`. Far
+    /// sooner than `behind` (one more batch interval): with 1 s batches that is 2 s late,
+    /// already past what a listener should hear.
+    public static let sliceLateMicros: UInt64 = 250_000
+    public static let maximumSliceWidening = 8.0
+    static let sliceEasing = 0.9
 
     public init(writesPerSecondPerCore: Int, share: Double, maximumFrames: Int) {
         self.maximumFrames = max(1, maximumFrames)
@@ -46,6 +57,16 @@ public struct BatchTuner: Sendable, Equatable {
     /// Listener writes per second the fan-out may make at the measured cost.
     public var writesPerSecond: Double {
         self.share * 1e9 / self.nanosecondsPerWrite / self.pressure
+    }
+
+    /// Writes per fan-out slice: `configured` (`relay.writesPerSlice`) times ``sliceWidening``,
+    /// or the longest slices while the delivery being written is itself late (`lateMicros`: its
+    /// age less what its batching explains). A shard whose deliveries run late gives its fan-out
+    /// longer turns of its loop; joins then wait longer for their answer, and the audience hears
+    /// live audio.
+    public func writesPerSlice(configured: Int, lateMicros: UInt64 = 0) -> Int {
+        let widening = lateMicros > Self.sliceLateMicros ? Self.maximumSliceWidening : self.sliceWidening
+        return max(1, Int((Double(max(1, configured)) * widening).rounded()))
     }
 
     /// Frames per write for `listeners` listeners receiving 50 frames a second.
@@ -69,6 +90,11 @@ public struct BatchTuner: Sendable, Equatable {
     /// many Spaces' deliveries find the shard behind at once. Anything else eases it.
     public mutating func started(lagMicros: UInt64, framesPerWrite: Int, nowMicros: UInt64) {
         let interval = UInt64(max(1, framesPerWrite)) * 20_000
+        if lagMicros > interval + Self.sliceLateMicros {
+            self.sliceWidening = Self.maximumSliceWidening
+        } else {
+            self.sliceWidening = max(1, self.sliceWidening * Self.sliceEasing)
+        }
         if lagMicros > interval + max(100_000, interval) {
             guard nowMicros >= self.lastWidenedMicros &+ Self.wideningIntervalMicros || self.lastWidenedMicros == 0 else { return }
             self.lastWidenedMicros = nowMicros

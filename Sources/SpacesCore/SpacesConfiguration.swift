@@ -81,7 +81,9 @@ public struct SpacesConfiguration: Sendable, Equatable {
         public var maxBatchLatencyMs = 1000
         /// `relay.writesPerSlice`, default 256: a shard writes to at most this many listeners
         /// before yielding its event loop, so accepts and handshakes are served during a big
-        /// fan-out (~2 ms of work per slice; a handshake needs a few turns of the loop).
+        /// fan-out (~2 ms of work per slice; a handshake needs a few turns of the loop). A shard
+        /// whose deliveries start late takes longer slices, up to 8 times this, until it keeps up
+        /// (the audience's audio before newcomers' answers).
         public var writesPerSlice = 256
         /// `relay.permessageDeflate`, default true: listeners that offer permessage-deflate
         /// (RFC 7692, as browsers do) get the shared text updates (`questions`, `reactions`)

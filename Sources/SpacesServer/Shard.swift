@@ -330,11 +330,16 @@ public final class Shard {
         if !self.delivering { self.run() }
     }
 
-    /// Writes queued deliveries, at most `writesPerSlice` writes per turn of the event loop.
+    /// Writes queued deliveries, at most `writesPerSlice` writes per turn of the event loop
+    /// (more while the shard is behind: ``BatchTuner/writesPerSlice(configured:)``).
     private func run() {
         self.delivering = true
-        var budget = self.relayConfiguration.writesPerSlice
         let now = NIODeadline.now()
+        var late: UInt64 = 0
+        if case .audio(_, let arrived, let frames, _) = self.queue.first?.payload {
+            late = UInt64(max(0, (now - arrived).nanoseconds / 1000 - Int64(frames) * 20_000))
+        }
+        var budget = self.tuner.writesPerSlice(configured: self.relayConfiguration.writesPerSlice, lateMicros: late)
         let nowMicros = WallClock.nowMicros()
         // What this slice writes and how long it takes: the cost per write the batching follows.
         // A slice that also ended or closed connections (an `ended`, a close, an eviction) spent

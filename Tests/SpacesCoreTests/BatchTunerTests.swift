@@ -77,6 +77,27 @@ final class BatchTunerTests: XCTestCase {
         XCTAssertEqual(tuner.framesPerWrite(listeners: 3_000), 5)
     }
 
+    func testADeliveryStartingLateLengthensTheSlicesFirst() {
+        var tuner = BatchTuner(writesPerSecondPerCore: 30_000, share: 0.35, maximumFrames: 50)
+        XCTAssertEqual(tuner.writesPerSlice(configured: 256), 256, "on time: the configured slice")
+        // 1 s batches starting 1.2 s after their first frame: 200 ms of queueing, on time.
+        tuner.started(lagMicros: 1_200_000, framesPerWrite: 50, nowMicros: 1_000_000)
+        XCTAssertEqual(tuner.writesPerSlice(configured: 256), 256)
+        // 1.4 s: 400 ms late. Not yet behind for the batching (one more interval: 2 s), but the
+        // fan-out gets its longest turns at once.
+        tuner.started(lagMicros: 1_400_000, framesPerWrite: 50, nowMicros: 2_000_000)
+        XCTAssertEqual(tuner.writesPerSlice(configured: 256), 2048, "eight times")
+        XCTAssertEqual(tuner.pressure, 1)
+        // On time again: back to the configured slice, delivery by delivery.
+        tuner.started(lagMicros: 1_000_000, framesPerWrite: 50, nowMicros: 10_000_000)
+        XCTAssertEqual(tuner.writesPerSlice(configured: 256), 1843)
+        for step in 0..<30 { tuner.started(lagMicros: 1_000_000, framesPerWrite: 50, nowMicros: 11_000_000 + UInt64(step) * 1_000_000) }
+        XCTAssertEqual(tuner.writesPerSlice(configured: 256), 256)
+        // A delivery that has grown late while it is written gets the longest turns for itself.
+        XCTAssertEqual(tuner.writesPerSlice(configured: 256, lateMicros: 300_000), 2048)
+        XCTAssertEqual(tuner.writesPerSlice(configured: 256, lateMicros: 100_000), 256)
+    }
+
     func testAFewListenersAreNeverBatched() {
         var tuner = BatchTuner(writesPerSecondPerCore: 30_000, share: 0.35, maximumFrames: 50)
         self.measure(&tuner, micros: 40)
