@@ -208,7 +208,10 @@ static void complete(struct connection *c) {
         pong[1] = 0x80 | n;
         memset(pong + 2, 0, 4);
         memcpy(pong + 6, c->text, n);
-        if (write(c->fd, pong, 6 + n) < 0 && errno != EAGAIN) { finish(c); return; }
+        /* Written whole or not at all: a part of a frame would corrupt the stream. */
+        ssize_t wrote = write(c->fd, pong, 6 + n);
+        if (wrote >= 0 && wrote != (ssize_t)(6 + n)) { finish(c); return; }
+        if (wrote < 0 && errno != EAGAIN) { finish(c); return; }
         break;
     }
     default: break;
@@ -262,7 +265,7 @@ static void feed(struct connection *c, const unsigned char *p, size_t n) {
             complete(c);
         }
     }
-    if (c->phase == ADMITTED && c->text && c->text_have == 0 && !c->in_payload) {
+    if (c->text && c->text_have == 0 && !c->in_payload) {
         free(c->text);
         c->text = NULL;
     }
@@ -378,6 +381,16 @@ int main(int argc, char **argv) {
     for (char *p = strtok(argv[5], ","); p && port_count < MAX_PORTS; p = strtok(NULL, ",")) ports[port_count++] = atoi(p);
     sources = argc - 6;
     source = argv + 6;
+    if (strlen(space) > 64) {
+        fprintf(stderr, "swarm: a Space id of at most 64 characters\n");
+        return 2;
+    }
+    /* As many files as this process may have (the machine's cap: 20,000). */
+    struct rlimit files;
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
     for (int i = 0; i < port_count; i++) {
         request_length[i] = snprintf(request[i], sizeof request[i],
                                      "GET /v1/spaces/%s/listen HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"

@@ -72,7 +72,10 @@ def cpu(file):
     if not os.path.exists(file):
         return samples
     for line in open(file):
-        moment, pid, ticks = line.split()
+        fields = line.split()
+        if len(fields) != 3:
+            continue  # the process was gone when sampled
+        moment, pid, ticks = fields
         samples.setdefault(pid, {})[moment] = int(ticks)
     return samples
 
@@ -109,10 +112,16 @@ print(f"listeners per node within ±{100 * spread:.1f} % of the mean")
 samples = cpu(os.path.join(out, "cluster-cpu.txt"))
 pids = list(samples)
 node_pids, redis_pid = pids[:-1], pids[-1] if pids else None
-steady = max(run - joined - 0.5, 1e-9)
+if run - joined < 5:
+    sys.exit(f"the run ({run:.0f} s) must last at least 5 s past the joins and 5 s more ({joined:.0f} s) to measure the steady state")
+steady = run - joined - 0.5
 per_listener = []
 for pid, n in zip(node_pids, cluster["nodes"]):
     s = samples[pid]
+    if len(s) < 3:
+        print(f"  node :{n['port']}: no CPU figures (the node was gone when sampled)")
+        per_listener.append(float("nan"))
+        continue
     storm = (s["joined"] - s["start"]) / hz
     calm = (s["end"] - s["joined"]) / hz
     per_listener.append(calm / steady / max(n["atEnd"], 1) * 1e6)
@@ -128,8 +137,12 @@ report = {"listeners": listeners, "nodes": nodes, "seconds": run, "rate": rate,
           "answer": answer, "welcome": welcome, "waited": waited, "audio": audio, "spread": spread}
 report["cluster"]["nodes"] = [dict(n, audio=summary(n["audio"])) for n in cluster["nodes"]]
 
+# An answer is welcome, waiting then welcome, refused, or an HTTP refusal (a 503 with a ticket
+# is an honest answer); a failure is a connect error, a socket closed before any answer, or 10 s
+# without one.
 checks = [
     ("every join answered", failures == 0 and cluster["answered"] == cluster["started"] == listeners),
+    ("every admitted listener stays to the end (no close)", not cluster["closes"] and cluster["admittedAtEnd"] == cluster["welcomes"]),
     ("0 frames lost", cluster["lost"] == 0),
     ("node listener counts within ±10 %", spread <= 0.10),
     ("audio p99 ≤ 2 s", audio["p99"] is not None and audio["p99"] <= 2000),

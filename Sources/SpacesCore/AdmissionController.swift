@@ -196,11 +196,11 @@ public struct AdmissionController: Sendable {
     private mutating func joinFresh(
         _ line: inout Line, spaceID: String, connection: UInt64, arrivalMicros: UInt64, source: SourceAddress?, nowMicros: UInt64
     ) -> JoinResult {
-        if self.configuration.clustered { line.arrivals += 1 }
         // Straight in when it would stand first in line (nobody waiting, or a ticket holder who
         // arrived before everyone waiting) and there is room: the line is first in, first out.
         let first = line.waiting.first.map { arrivalMicros < $0.arrivalMicros } ?? true
         if first, let admission = self.admitIfRoom(&line, spaceID: spaceID, connection: connection, fromLine: false, nowMicros: nowMicros) {
+            if self.configuration.clustered { line.arrivals += 1 }
             return JoinResult(decision: .admitted(admission))
         }
         var bumped: UInt64?
@@ -217,7 +217,10 @@ public struct AdmissionController: Sendable {
             bumped = loser
             if self.configuration.clustered { line.changes.remove(connection: loser) }
         }
-        if self.configuration.clustered { line.changes.add(connection: connection, arrivalMicros: arrivalMicros) }
+        if self.configuration.clustered {
+            line.changes.add(connection: connection, arrivalMicros: arrivalMicros)
+            line.arrivals += 1
+        }
         return JoinResult(decision: .waiting(position: position, etaSeconds: Self.eta(line, position: position, nowMicros)), bumped: bumped)
     }
 
@@ -287,9 +290,11 @@ public struct AdmissionController: Sendable {
         return taken
     }
 
-    /// Puts changes that never reached Redis back, before any taken since.
-    public mutating func restoreChanges(_ changes: LineChanges, spaceID: String) {
+    /// Puts changes (and the count of arrivals) that never reached Redis back, before any taken
+    /// since.
+    public mutating func restoreChanges(_ changes: LineChanges, arrivals: Int = 0, spaceID: String) {
         self.lines[spaceID]?.changes.restore(changes)
+        self.lines[spaceID]?.arrivals += max(0, arrivals)
     }
 
     /// This node's line of a Space in order: what Redis is given when its copy starts anew.

@@ -66,7 +66,7 @@ public struct BatchTuner: Sendable, Equatable {
     /// live audio.
     public func writesPerSlice(configured: Int, lateMicros: UInt64 = 0) -> Int {
         let widening = lateMicros > Self.sliceLateMicros ? Self.maximumSliceWidening : self.sliceWidening
-        return max(1, Int((Double(max(1, configured)) * widening).rounded()))
+        return max(1, Int((min(1e6, Double(max(1, configured))) * widening).rounded()))
     }
 
     /// Frames per write for `listeners` listeners receiving 50 frames a second.

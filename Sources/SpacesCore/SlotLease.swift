@@ -34,19 +34,21 @@ public struct SlotLease: Sendable, Equatable {
     /// of the line; `lineWaiting`: everyone in the line, on every node.
     ///
     /// The spare comes only out of what is left once every node's lease and a slot for each
-    /// person in the whole line are counted: a newcomer let in here through the spare never
-    /// takes the place of anyone who arrived before it, here or on another node (they are let
-    /// in at their own node's next sync, at the latest one tick later).
-    public func grant(capacity: Int, othersLeased: Int, mineAmongFirst: Int, lineWaiting: Int) -> Int {
-        let left = max(0, capacity - othersLeased - self.need - max(0, lineWaiting))
+    /// person in the whole line are counted, and is at most this node's share of that
+    /// (`liveNodes`: the live nodes holding a lease, this one included). So a newcomer let in
+    /// here through the spare never takes the slot of anyone already in the line, here or on
+    /// another node (they are let in at their own node's next sync, at most a tick later), and
+    /// the other nodes keep room for the arrivals they have not synced yet.
+    public func grant(capacity: Int, othersLeased: Int, mineAmongFirst: Int, lineWaiting: Int, liveNodes: Int = 1) -> Int {
+        let left = max(0, capacity - othersLeased - self.need - max(0, lineWaiting)) / max(1, liveNodes)
         let want = self.need + max(0, mineAmongFirst) + min(max(0, self.spare), left)
         return max(self.need, min(want, capacity - othersLeased))
     }
 
-    /// The spare a node asks for at a sync: `cluster.slotSpare`, or twice the Space's arrivals
-    /// here since the last sync when that is more (a join storm is let in as it comes, not one
-    /// tick later through the line), but never more than the join rate lets in over two syncs
-    /// (slots leased and not usable would only keep them from the other nodes).
+    /// The spare a node asks for at a sync: `cluster.slotSpare` at least, or twice the Space's
+    /// arrivals here since the last sync when that is more (a join storm is let in as it comes,
+    /// not one tick later through the line), but never more than the join rate lets in over two
+    /// syncs (slots leased and not usable would only keep them from the other nodes).
     public static func spare(configured: Int, arrivalsLastSync: Int, joinsPerSync: Int) -> Int {
         max(max(0, configured), min(2 * max(0, arrivalsLastSync), 2 * max(0, joinsPerSync)))
     }

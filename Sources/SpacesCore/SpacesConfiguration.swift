@@ -336,8 +336,9 @@ public struct SpacesConfiguration: Sendable, Equatable {
         /// `cluster.slotSpare`, default 16: free slots of each Space a node keeps leased, so a
         /// join is admitted at once rather than at the next lease renewal (every
         /// `admission.tickMs`). The cost: near capacity, up to this many slots per node sit in
-        /// other nodes' hands while a line waits here. The least spare: in a join storm a node
+        /// other nodes' hands while a line waits here. This is the floor: in a join storm a node
         /// asks for twice its arrivals since its last sync (``SlotLease/spare(configured:arrivalsLastSync:joinsPerSync:)``).
+        /// Also the most a node admits past what it occupies while Redis does not answer.
         public var slotSpare = 16
         /// `cluster.prefix`, default `spaces`: the first part of every key and channel, so that
         /// one Redis can hold several clusters.

@@ -132,14 +132,14 @@ final class AdmissionGate: Sendable {
     /// While a sync is in flight nobody more is admitted here (capacity = what is in use):
     /// the grant is at least what is in use when it is asked for, so this node never holds more
     /// listeners than its entry in Redis says, and the nodes together never more than the
-    /// capacity. If Redis does not answer, the lease held before stands (a per-node reserve:
-    /// admissions go on within it during an outage), and the next sync gives Redis this node's
-    /// whole line again.
+    /// capacity. If Redis does not answer, the lease held before stands, but at most
+    /// `cluster.slotSpare` past what is in use (a small per-node reserve: admissions go on
+    /// within it during an outage), and the next sync gives Redis this node's whole line again.
     private func syncLines(registry: SpaceRegistry, broker: RedisBroker, spare: Int) {
         let now = WallClock.nowMicros()
         let rankEvery = self.controller.withLockedValue { $0.configuration.positionUpdateMicros }
         let wants = self.controller.withLockedValue { controller in
-            controller.spaceIDs.compactMap { id -> (String, LineSync, LineChanges, Int)? in
+            controller.spaceIDs.compactMap { id -> (String, LineSync, LineChanges, Int, Int)? in
                 guard let held = controller.capacity(spaceID: id) else { return nil }
                 // One sync per Space at a time: a late reply never overrides a newer lease.
                 guard let (reset, rankAll) = self.syncs.withLockedValue({ syncs -> (Bool, Bool)? in
@@ -173,12 +173,12 @@ final class AdmissionGate: Sendable {
                     changes: changes, ranks: ranks
                 )
                 controller.setCapacity(spaceID: id, capacity: min(held, occupied))
-                return (id, sync, taken, held)
+                return (id, sync, taken, arrivals, held)
             }
         }
         let size = self.configuration.waitingRoomSize
         let grace = self.configuration.resumeGraceSeconds
-        for (id, sync, taken, held) in wants {
+        for (id, sync, taken, arrivals, held) in wants {
             guard let space = registry.space(id: id), space.state == .live else {
                 self.controller.withLockedValue { $0.setCapacity(spaceID: id, capacity: held) }
                 self.syncs.withLockedValue { $0[id] = nil }
@@ -191,8 +191,12 @@ final class AdmissionGate: Sendable {
                         case .success(let view):
                             return controller.apply(view, spaceID: id, nowMicros: WallClock.nowMicros())
                         case .failure:
-                            controller.setCapacity(spaceID: id, capacity: held)
-                            controller.restoreChanges(taken, spaceID: id)
+                            // Without Redis the node admits on its own reserve: what it held, but
+                            // never more than cluster.slotSpare past what it occupies (a storm's
+                            // spare would be counted as free by the other nodes once this one
+                            // looks dead to them, and given out twice).
+                            controller.setCapacity(spaceID: id, capacity: min(held, controller.occupied(spaceID: id) + self.slotSpare))
+                            controller.restoreChanges(taken, arrivals: arrivals, spaceID: id)
                             return []
                         }
                     }

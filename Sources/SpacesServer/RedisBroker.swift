@@ -70,7 +70,7 @@ final class RedisBroker: Broker {
           end
         end
         local stale, reserveBefore = tonumber(ARGV[7]), tonumber(ARGV[8])
-        local othersLeased, othersOccupied, othersRate = 0, 0, 0
+        local othersLeased, othersOccupied, othersRate, live = 0, 0, 0, 1
         local entries = redis.call('HGETALL', KEYS[1])
         for i = 1, #entries, 2 do
           local owner = entries[i]
@@ -82,6 +82,7 @@ final class RedisBroker: Broker {
               othersLeased = othersLeased + tonumber(g)
               othersOccupied = othersOccupied + tonumber(o)
               othersRate = othersRate + tonumber(r)
+              live = live + 1
             else
               if tonumber(w) > 0 then forget(owner) end
               if tonumber(at) < reserveBefore then
@@ -124,7 +125,7 @@ final class RedisBroker: Broker {
             if string.sub(m, 1, #prefix) == prefix then first = first + 1 end
           end
         end
-        local spare = math.min(tonumber(ARGV[4]), math.max(0, capacity - othersLeased - need - count))
+        local spare = math.min(tonumber(ARGV[4]), math.floor(math.max(0, capacity - othersLeased - need - count) / live))
         local grant = math.max(need, math.min(need + first + spare, capacity - othersLeased))
         redis.call('HSET', KEYS[1], node, grant .. ',' .. need .. ',' .. mine .. ',' .. ARGV[6] .. ',' .. ARGV[9] .. ',' .. ARGV[10])
         redis.call('PEXPIRE', KEYS[1], 86400000)

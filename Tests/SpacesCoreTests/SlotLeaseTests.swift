@@ -18,6 +18,13 @@ final class SlotLeaseTests: XCTestCase {
         XCTAssertEqual(lease.grant(capacity: 10, othersLeased: 1, mineAmongFirst: 2, lineWaiting: 5), 6, "its own among them first")
     }
 
+    func testASpareIsAtMostThisNodesShareOfWhatIsLeft() {
+        let lease = SlotLease(occupied: 0, spare: 800)
+        XCTAssertEqual(lease.grant(capacity: 1000, othersLeased: 0, mineAmongFirst: 0, lineWaiting: 0, liveNodes: 1), 800)
+        XCTAssertEqual(lease.grant(capacity: 1000, othersLeased: 0, mineAmongFirst: 0, lineWaiting: 0, liveNodes: 4), 250, "room for the others' arrivals")
+        XCTAssertEqual(lease.grant(capacity: 1000, othersLeased: 600, mineAmongFirst: 0, lineWaiting: 100, liveNodes: 2), 150)
+    }
+
     func testTheSpareFollowsTheArrivalsWithinTheJoinRate() {
         XCTAssertEqual(SlotLease.spare(configured: 16, arrivalsLastSync: 0, joinsPerSync: 400), 16, "the configured floor")
         XCTAssertEqual(SlotLease.spare(configured: 16, arrivalsLastSync: 250, joinsPerSync: 400), 500, "two syncs' worth of arrivals")
