@@ -281,6 +281,9 @@ final class SimulatedListener {
             self.welcome(Self.decode(ServerEvent.Welcome.self, data))
         } else if Self.contains(view, #""type":"refused""#) {
             if let refused = Self.decode(ServerEvent.Refused.self, data) {
+                // An answer too: upgraded, then no place after all (an earlier arrival took the
+                // last one meanwhile, PROTOCOL §5.1), as well as bumped from the line.
+                self.firstAnswer()
                 self.recorder.withSecond { $0.refused += 1 }
                 self.leaveLine()
                 if self.plan.honorRetry { self.retry(after: refused.retryAfterSeconds, ticket: refused.ticket) }
