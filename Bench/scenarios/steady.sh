@@ -3,7 +3,8 @@
 # the other. Reports the node's CPU per delivered write and per delivered frame, beside the
 # floor measured in the same run by a minimal raw-socket writer (floor.c: plain write(2) of
 # the same message size, at the same rate, to as many loopback sockets), as a ratio.
-# Usage: Bench/scenarios/steady.sh [listeners]   (default 1000: more saturates the load generator's core on a 2-core machine)
+# The listeners are the C swarm (swarm.c), on the other core.
+# Usage: Bench/scenarios/steady.sh [listeners]   (default 1000)
 source "$(dirname "$0")/common.sh"
 N=${1:-1000}
 PORT=18340
@@ -12,8 +13,12 @@ cc -O2 -o "$OUT/floor" "$(dirname "$0")/floor.c"
 start_node "$PORT"
 metric() { curl -s "http://127.0.0.1:$PORT/metrics" | awk -v name="$1" '$1 == name {print $2}'; }
 
-taskset -c 1 "$SPACES" loadtest --server "http://127.0.0.1:$PORT" --host-key bench --capacity 20000 \
-  --listeners "$N" --join-rate 500 --duration 60 --json "$OUT/steady-load.json" >"$OUT/steady-load.txt" 2>&1 &
+SWARM="$OUT/swarm"
+cc -O2 -o "$SWARM" "$(dirname "$0")/swarm.c"
+start_host "$PORT" 20000 90
+# The listeners: the C swarm on core 1 (it polls, as floor.c's reader does, so that neither
+# writer pays for waking a sleeping reader: a loopback cost that clients elsewhere never cause).
+taskset -c 1 "$SWARM" "$SPACE" "$N" 500 60 "$PORT" 127.0.0.2 127.0.0.3 >"$OUT/steady-load.json" 2>"$OUT/steady-load.txt" &
 LOAD=$!; PIDS+=($LOAD)
 # Measure the middle of the run: everyone joined, nobody leaving yet.
 sleep $(( N / 500 + 12 ))
@@ -27,9 +32,10 @@ read -r size rate < <(python3 - "$OUT" "$N" "$w0" "$w1" "$t0" "$t1" <<'PY'
 import json, sys
 out, n, w0, w1, t0, t1 = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
 load = json.load(open(f"{out}/steady-load.json"))
-# The average message the node wrote: bytes received over batches received (one latency sample each).
-received = sum(s["latency"]["total"] for s in load["timeline"])
-size = max(16, round(load["bytesReceived"] / max(1, received)) + 2)
+# The average message the node wrote: the swarm's bytes over its messages (batches, and the few
+# text events), with the WebSocket header of that size.
+payload = load["bytes"] / max(1, load["batches"])
+size = max(16, round(payload) + (2 if payload < 126 else 4))
 rounds = (w1 - w0) / (t1 - t0) / n
 print(size, round(rounds, 3))
 PY
