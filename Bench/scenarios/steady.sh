@@ -32,10 +32,9 @@ read -r size rate < <(python3 - "$OUT" "$N" "$w0" "$w1" "$t0" "$t1" <<'PY'
 import json, sys
 out, n, w0, w1, t0, t1 = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
 load = json.load(open(f"{out}/steady-load.json"))
-# The average message the node wrote: the swarm's bytes over its messages (batches, and the few
-# text events), with the WebSocket header of that size.
-payload = load["bytes"] / max(1, load["batches"])
-size = max(16, round(payload) + (2 if payload < 126 else 4))
+# The average message the node wrote: the bytes the swarm read (WebSocket headers included, and
+# the few text events and the upgrade's head, under 1 B a batch) over the batches.
+size = max(16, round(load["bytes"] / max(1, load["batches"])))
 rounds = (w1 - w0) / (t1 - t0) / n
 print(size, round(rounds, 3))
 PY

@@ -21,7 +21,8 @@
  * counts, failures by kind, HTTP statuses other than 101, close codes, and the histograms as
  * sparse [[ms, count], …] lists (answer: connect to the first message; welcome: connect to
  * welcome; waited: first waiting to welcome; audio: per batch; steadyAudio: per batch from 5 s
- * after every listener was admitted, with steadySeconds), so that the scenario can merge
+ * after every listener had its outcome and nobody waited, with steadySeconds, steadyLost and
+ * steadyFromSeconds), so that the scenario can merge
  * several swarm processes exactly.
  */
 #define _GNU_SOURCE
@@ -69,6 +70,7 @@ struct histogram { uint32_t bins[BINS]; };
 static struct histogram answer_h, welcome_h, waited_h, audio_h, interval_h, steady_h, port_h[MAX_PORTS];
 /* The steady state: from 5 s after every listener was admitted (0: not yet). */
 static double steady_from;
+static long long steady_lost;
 
 static int ports[MAX_PORTS], port_count, sources, epoll_fd;
 static char **source;
@@ -178,14 +180,15 @@ static void batch(struct connection *c) {
     double ms = (wall_micros() - (int64_t)capture) / 1e3;
     add(&audio_h, ms);
     add(&interval_h, ms);
-    if (steady_from > 0 && now() >= steady_from) add(&steady_h, ms);
+    int steady = steady_from > 0 && now() >= steady_from;
+    if (steady) add(&steady_h, ms);
     add(&port_h[c->port], ms);
     batches++;
     frames += count;
     port_frames[c->port] += count;
     if (c->has_expected) {
         int32_t delta = (int32_t)(first - c->expected);
-        if (delta > 0) { lost += delta; port_lost[c->port] += delta; gaps++; }
+        if (delta > 0) { lost += delta; port_lost[c->port] += delta; gaps++; if (steady) steady_lost += delta; }
         if (delta < 0) out_of_order++;
     }
     c->expected = first + count;
@@ -422,7 +425,10 @@ int main(int argc, char **argv) {
         int n = epoll_wait(epoll_fd, events, 1024, 0);
         for (int i = 0; i < n; i++) ready(events[i].data.ptr, events[i].events);
         if (n == 0) usleep(1000);
-        if (steady_from == 0 && started_count == listeners && admitted_now == listeners) steady_from = t + 5;
+        /* Every listener started has its outcome (in, refused or failed) and nobody waits. */
+        if (steady_from == 0 && started_count == listeners && waiting_now == 0 &&
+            answered_count + failures_timeout + failures_connect + failures_closed >= started_count)
+            steady_from = t + 5;
         if (t >= next_sweep) {
             /* Handshakes unanswered for ANSWER_TIMEOUT seconds fail. */
             for (long i = unanswered_from; i < started_count; i++) {
@@ -484,7 +490,8 @@ int main(int argc, char **argv) {
     print_histogram("waited", &waited_h);
     printf(", ");
     print_histogram("audio", &audio_h);
-    printf(", \"steadySeconds\": %.3f, ", steady_from > 0 ? elapsed - (steady_from - t0) : 0.0);
+    printf(", \"steadySeconds\": %.3f, \"steadyLost\": %lld, \"steadyFromSeconds\": %.3f, ",
+           steady_from > 0 ? elapsed - (steady_from - t0) : 0.0, steady_lost, steady_from > 0 ? steady_from - t0 : -1.0);
     print_histogram("steadyAudio", &steady_h);
     printf("}\n");
     return 0;
