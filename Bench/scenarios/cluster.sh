@@ -49,6 +49,7 @@ NODE_ENV=(env SPACES_LIMITS_CONNECTIONS_PER_ADDRESS=0 SPACES_LIMITS_LINE_PLACES_
 run_swarm() {
   local name=$1 listeners=$2 rate=$3 ports=$4
   local count=$(( (listeners + 14999) / 15000 )) pids=() k
+  rm -f "$OUT/$name"-*.json "$OUT/$name"-*.txt  # an earlier run's processes must not be merged in
   for k in $(seq 0 $((count - 1))); do
     local share=$(( listeners / count + (k < listeners % count ? 1 : 0) ))
     "$SWARM" "$SPACE" "$share" "$(python3 -c "print($rate / $count)")" "$RUN" "$ports" \
