@@ -7,7 +7,9 @@ import XCTest
 /// Runs Tests/Browser/listener_page_test.py, which starts the built `spaces` (serve, and a host
 /// streaming a tone), drives three headless Chromium sessions through joining, waiting, a full
 /// waiting room, questions, a dropped connection and its resume, and the end of the Space, and
-/// writes docs/screenshots/listener-{waiting,live,ended}.png. Needs Chromium, chromedriver and
+/// takes screenshots listener-{waiting,live,ended}.png: into a temporary folder, checked and
+/// removed, or into docs/screenshots (the README's) with SPACES_UPDATE_SCREENSHOTS=1, so that an
+/// ordinary test run leaves the tracked images alone. Needs Chromium, chromedriver and
 /// Selenium for python3 (Debian: chromium chromium-driver python3-selenium; .ci/run installs
 /// them): when they are missing the test fails and says so, it is not skipped.
 final class ListenerPageBrowserTests: XCTestCase {
@@ -15,7 +17,11 @@ final class ListenerPageBrowserTests: XCTestCase {
         let repository = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let script = repository.appendingPathComponent("Tests/Browser/listener_page_test.py")
-        let screenshots = repository.appendingPathComponent("docs/screenshots")
+        let updating = ProcessInfo.processInfo.environment["SPACES_UPDATE_SCREENSHOTS"] == "1"
+        let screenshots = updating
+            ? repository.appendingPathComponent("docs/screenshots")
+            : FileManager.default.temporaryDirectory.appendingPathComponent("spaces-screenshots-\(UUID().uuidString)")
+        defer { if !updating { try? FileManager.default.removeItem(at: screenshots) } }
         let spaces = Self.productsDirectory().appendingPathComponent("spaces")
         XCTAssertTrue(
             FileManager.default.isExecutableFile(atPath: spaces.path),
