@@ -180,7 +180,7 @@ struct LoadtestCommand: AsyncParsableCommand {
         if let json = self.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+            try encoder.encode(LoadReportFile(report)).write(to: URL(fileURLWithPath: json))
             print("JSON report: \(json)")
         }
         if let html = self.html {
