@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24
 #endif
@@ -58,18 +60,6 @@ static double *latencies;
 static long latency_count, latency_capacity;
 static long open_count, held_count;
 static long long held_bytes;
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static double cpu(void) {
-    struct rusage u;
-    getrusage(RUSAGE_SELF, &u);
-    return u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6;
-}
 
 /* User + system CPU seconds of another process, from /proc/PID/stat; -1 when unknown. */
 static double process_cpu(long pid) {

@@ -40,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24
 #endif
@@ -85,22 +87,10 @@ static long long frames, lost, gaps, batches, bytes_read;
 static long port_admitted[MAX_PORTS], port_now[MAX_PORTS];
 static long long port_frames[MAX_PORTS], port_lost[MAX_PORTS];
 
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 static int64_t wall_micros(void) {
     struct timespec t;
     clock_gettime(CLOCK_REALTIME, &t);
     return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
-}
-
-static double cpu(void) {
-    struct rusage u;
-    getrusage(RUSAGE_SELF, &u);
-    return u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6;
 }
 
 static void add(struct histogram *h, double ms) {
@@ -406,6 +396,8 @@ int main(int argc, char **argv) {
                                      space, ports[i]);
     }
     epoll_fd = epoll_create1(0);
+    /* SWARM_WAIT=1: sleep in epoll_wait as an ordinary client does (wakeups.sh compares both). */
+    int waits = getenv("SWARM_WAIT") && strcmp(getenv("SWARM_WAIT"), "1") == 0;
     struct connection **all = calloc(listeners, sizeof *all);
     double t0 = now(), c0 = cpu(), next_report = t0 + 5, next_sweep = t0 + 1;
     long unanswered_from = 0; /* every listener before this one has had its answer or is closed */
@@ -422,9 +414,9 @@ int main(int argc, char **argv) {
          * node makes to it, and on loopback the node pays for that wake-up inside its write(2)
          * (sock_def_readable: 13 % of a node's CPU in perf). Clients on other machines cost the
          * node no such thing; a swarm that sleeps 1 ms between empty polls costs it nothing either. */
-        int n = epoll_wait(epoll_fd, events, 1024, 0);
+        int n = epoll_wait(epoll_fd, events, 1024, waits ? 2 : 0);
         for (int i = 0; i < n; i++) ready(events[i].data.ptr, events[i].events);
-        if (n == 0) usleep(1000);
+        if (n == 0 && !waits) usleep(1000);
         /* Every listener started has its outcome (in, refused or failed) and nobody waits. */
         if (steady_from == 0 && started_count == listeners && waiting_now == 0 &&
             answered_count + failures_timeout + failures_connect + failures_closed >= started_count)

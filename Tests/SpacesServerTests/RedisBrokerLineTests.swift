@@ -40,26 +40,28 @@ final class RedisBrokerLineTests: XCTestCase {
         return try await broker.sync(spaceID: "s", capacity: 10, lineSize: 100, epoch: 1, graceSeconds: 30, sync).get().granted
     }
 
+    /// Asserts what the script grants node `node` for this sync.
+    private func expectGrant(
+        _ expected: Int, _ node: Int, occupied: Int, spare: Int, arrivals: [UInt64] = [], leaving: [UInt64] = [],
+        _ message: String = "", line: UInt = #line
+    ) async throws {
+        let granted = try await self.grant(node, occupied: occupied, spare: spare, arrivals: arrivals, leaving: leaving)
+        XCTAssertEqual(granted, expected, message, line: line)
+    }
+
     func testASpareComesOnlyOutOfWhatTheWholeLineLeavesSharedByTheLiveNodes() async throws {
         // Three wait on A: A is granted a slot for each (10 free).
-        let a = try await self.grant(0, occupied: 0, spare: 0, arrivals: [1, 2, 3])
-        XCTAssertEqual(a, 3)
+        try await self.expectGrant(3, 0, occupied: 0, spare: 0, arrivals: [1, 2, 3])
         // B asks for 5 spare: 10 − A's 3 − the line's 3 leaves 4, and B's share of it (two live
         // nodes) is 2. A join storm on B goes on while A's line is let in; nobody in it loses a slot.
-        let b = try await self.grant(1, occupied: 0, spare: 5)
-        XCTAssertEqual(b, 2)
-        let again = try await self.grant(1, occupied: 0, spare: 100)
-        XCTAssertEqual(again, 2, "however much it asks for")
+        try await self.expectGrant(2, 1, occupied: 0, spare: 5)
+        try await self.expectGrant(2, 1, occupied: 0, spare: 100, "however much it asks for")
         // A lets its three in: the line is empty; B's share of the 7 left is 3.
-        let seated = try await self.grant(0, occupied: 3, spare: 0, leaving: [1, 2, 3])
-        XCTAssertEqual(seated, 3)
-        let rest = try await self.grant(1, occupied: 0, spare: 100)
-        XCTAssertEqual(rest, 3)
+        try await self.expectGrant(3, 0, occupied: 3, spare: 0, leaving: [1, 2, 3])
+        try await self.expectGrant(3, 1, occupied: 0, spare: 100)
         // Both fill what they hold and ask again: the leases approach the capacity, never pass it.
-        let aMore = try await self.grant(0, occupied: 3, spare: 100)
-        XCTAssertEqual(aMore, 5, "its 3 and half of the 4 left")
-        let bMore = try await self.grant(1, occupied: 3, spare: 100)
-        XCTAssertEqual(bMore, 4, "its 3 and half of the 2 left")
+        try await self.expectGrant(5, 0, occupied: 3, spare: 100, "its 3 and half of the 4 left")
+        try await self.expectGrant(4, 1, occupied: 3, spare: 100, "its 3 and half of the 2 left")
         let aLast = try await self.grant(0, occupied: 5, spare: 100)
         let bLast = try await self.grant(1, occupied: 4, spare: 100)
         XCTAssertLessThanOrEqual(aLast + bLast, 10)
